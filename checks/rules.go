@@ -1,0 +1,153 @@
+package checks
+
+import "sort"
+
+// Rule is one entry of the rule catalogue. The catalogue is the single source for
+// docs/CHECKS.md, SARIF rule metadata, rule-ID validation in the config and the CLI.
+type Rule struct {
+	ID       string
+	Severity Severity // default severity
+	Area     string   // lint, rules, dashboards, drift, claims, soak, tool
+	Title    string   // one line: what it finds
+	Help     string   // why it matters and how to fix it (Markdown)
+	// Priority maps the rule to the audit's priority list (P0, P1, P2).
+	Priority string
+	// Acceptance is the acceptance criterion the Markdown report prints for a finding.
+	Acceptance string
+}
+
+var catalogue = []Rule{
+	{ID: "kafka-security", Severity: SeverityError, Area: "lint", Priority: "P1",
+		Title:      "Kafka client built without the security config flowing into it",
+		Help:       "Every Kafka client (franz-go, sarama, segmentio/kafka-go, confluent-kafka-go) must be built with the project's security configuration (TLS/SASL), typically through one constructor or provider. Pass the provider's options/config into the constructor, or mark the provider with `//streamaudit:kafka-security` or `kafka.security_providers`.",
+		Acceptance: "With KAFKA_SECURITY_PROTOCOL=sasl_ssl plus CA and SASL credentials, this client connects without code changes."},
+	{ID: "kafka-insecure", Severity: SeverityError, Area: "lint", Priority: "P1",
+		Title:      "Definite Kafka security misconfiguration",
+		Help:       "SASL PLAIN without TLS sends the password in clear; constant InsecureSkipVerify, sarama Net.TLS.Config without Net.TLS.Enable, and enable.ssl.certificate.verification=false disable or skip TLS verification.",
+		Acceptance: "The client verifies the broker certificate and never sends credentials in clear."},
+	{ID: "kafka-hotloop", Severity: SeverityError, Area: "lint", Priority: "P0",
+		Title:      "Broker round trip or per-record goroutine inside a poll loop",
+		Help:       "ListOffsets/watermark queries, admin and metadata requests, or a goroutine per record inside the consume loop stall consumption when Kafka is slow and can grow memory without bound. Move them to a bounded background task.",
+		Acceptance: "Under synthetic high throughput and slow Kafka, memory stays bounded and consumption does not stall."},
+	{ID: "kafka-cli-env", Severity: SeverityWarning, Area: "lint", Priority: "P1",
+		Title:      "CLI Kafka flags disagree on env binding or default, or share a hard-coded group id",
+		Help:       "Every command of one binary should bind --brokers/--topic/--group to the same env vars (KAFKA_BROKERS, KAFKA_TOPIC) with one default, and operator commands should not commit into a hard-coded shared group.",
+		Acceptance: "All commands accept KAFKA_BROKERS and KAFKA_TOPIC with one documented default topic, and use a unique group id unless one is given."},
+	{ID: "kafka-dlq-commit", Severity: SeverityError, Area: "lint", Priority: "P2",
+		Title:      "Offset commit does not depend on the dead-letter send having succeeded",
+		Help:       "If a DLQ produce fails and the offset is committed anyway, the record is lost. Check the produce error on every path to the commit (fail-closed), or make best-effort an explicit, documented decision.",
+		Acceptance: "DLQ semantics are explicit: with fail-closed, no offset past a record is committed until it is processed or in the DLQ."},
+	{ID: "rules-invalid", Severity: SeverityError, Area: "rules", Priority: "P1",
+		Title: "Rule file Prometheus would reject",
+		Help:  "The rule file does not load in Prometheus (YAML, rule structure or PromQL error). The finding gives file:line."},
+	{ID: "rules-required-alert", Severity: SeverityError, Area: "rules", Priority: "P2",
+		Title:      "Required alert is missing or does not use the required metric",
+		Help:       "An alert listed in rules.required_alerts must exist and its expression must reference the listed metrics.",
+		Acceptance: "The alert exists, uses the metric and has promtool unit tests."},
+	{ID: "rules-unknown-metric", Severity: SeverityWarning, Area: "rules", Priority: "P1",
+		Title: "Rule references a metric the code does not export",
+		Help:  "The expression selects a metric that no Go code of the repository exports (histogram _bucket/_sum/_count and counter suffixes are handled); the alert can never fire."},
+	{ID: "rules-counter-func", Severity: SeverityWarning, Area: "rules", Priority: "P2",
+		Title: "rate/increase on a gauge, or delta/deriv on a counter",
+		Help:  "rate, irate and increase assume counter semantics (resets); delta and deriv assume gauges. Types come from the code; by suffix only as info."},
+	{ID: "rules-unalerted", Severity: SeverityError, Area: "rules", Priority: "P2",
+		Title:      "Metric that must be alerted on is referenced by no alert",
+		Help:       "A metric matched by rules.must_alert, or named in a rule-file comment, is referenced by no alerting rule: it is measured but not operationalised.",
+		Acceptance: "An alert fires on the metric's rate and has promtool unit tests for firing and non-firing cases."},
+	{ID: "rules-copy-drift", Severity: SeverityError, Area: "rules", Priority: "P1",
+		Title: "Two copies of a rule set differ",
+		Help:  "Copies listed in rules.copies are compared semantically (expressions normalised through the PromQL parser); the finding names the alert that differs and how."},
+	{ID: "rules-unknown-label", Severity: SeverityWarning, Area: "rules", Priority: "P2",
+		Title: "Label matcher on a label the metric does not have",
+		Help:  "The selector matches a label that the exported metric never carries, so it selects nothing."},
+	{ID: "rules-duplicate-alert", Severity: SeverityWarning, Area: "rules", Priority: "P2",
+		Title: "Duplicate alert name",
+		Help:  "Two alerting rules share a name in the same rule files."},
+	{ID: "rules-missing-for", Severity: SeverityWarning, Area: "rules", Priority: "P1",
+		Title: "Lag alert without a `for` duration",
+		Help:  "A lag alert without `for` pages on a single scrape, e.g. right after a rebalance."},
+	{ID: "rules-needs-rendering", Severity: SeverityInfo, Area: "rules", Priority: "P2",
+		Title: "Rule file is a Helm template and needs rendering",
+		Help:  "The file uses Helm template actions outside annotation values and cannot be checked unrendered."},
+	{ID: "dashboard-unknown-metric", Severity: SeverityWarning, Area: "dashboards", Priority: "P2",
+		Title: "Dashboard query references a metric the code does not export",
+		Help:  "A Grafana panel or templating query selects a metric no Go code exports; the panel stays empty."},
+	{ID: "dashboard-invalid", Severity: SeverityWarning, Area: "dashboards", Priority: "P2",
+		Title: "Dashboard file or query cannot be parsed",
+		Help:  "The dashboard JSON, or a Prometheus query inside it, does not parse."},
+	{ID: "metric-naming", Severity: SeverityWarning, Area: "rules", Priority: "P2",
+		Title: "Exported metric name breaks Prometheus conventions",
+		Help:  "Use base units (_seconds, _bytes), end counters in _total, and no _total on non-counters."},
+	{ID: "env-doc-stale", Severity: SeverityWarning, Area: "drift", Priority: "P2",
+		Title:      "Variable documented or set in a script/manifest but read by no code",
+		Help:       "Docs and examples name a variable the binaries never read; users set it and nothing happens.",
+		Acceptance: "No doc or example names a variable that no code reads."},
+	{ID: "env-set-not-read", Severity: SeverityError, Area: "drift", Priority: "P1",
+		Title:      "Deployment sets a variable its binary never reads",
+		Help:       "A manifest sets a variable for a container whose binary never reads it; the evidence names where the value is hard-coded instead, if found.",
+		Acceptance: "Setting the variable in the deployment changes the binary's behaviour; documented."},
+	{ID: "env-undocumented", Severity: SeverityWarning, Area: "drift", Priority: "P2",
+		Title: "Variable read by a binary but absent from the docs",
+		Help:  "Document every variable a binary reads."},
+	{ID: "env-deprecated-prefix", Severity: SeverityWarning, Area: "drift", Priority: "P2",
+		Title:      "Use of a deprecated variable prefix",
+		Help:       "Variables with a prefix listed in env.deprecated_prefixes are no longer read; replace them with their current names.",
+		Acceptance: "No doc, script or manifest uses the deprecated prefix."},
+	{ID: "env-dynamic-read", Severity: SeverityInfo, Area: "drift", Priority: "P2",
+		Title: "Non-constant env key or environment scan",
+		Help:  "The key cannot be resolved statically; env findings for this binary have lower confidence."},
+	{ID: "env-missing-in-deploy", Severity: SeverityError, Area: "drift", Priority: "P2",
+		Title:      "Required variable cannot be set through the deployment manifests",
+		Help:       "Variables listed in env.required_in_deploy (e.g. KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*) must be settable in the manifests, secrets through Secret references.",
+		Acceptance: "Helm/K8s templates allow passing the security variables, secrets via Secret refs."},
+	{ID: "claim-failing", Severity: SeverityError, Area: "claims", Priority: "P0",
+		Title:      "Item marked complete whose linked check fails (re-opened)",
+		Help:       "A tracking document marks the item complete but its linked check reports findings; the claim is re-opened with the failing findings as evidence.",
+		Acceptance: "No doc claims the item complete unless its linked checks pass."},
+	{ID: "claim-unverified", Severity: SeverityInfo, Area: "claims", Priority: "P2",
+		Title: "Item marked complete with no linked check",
+		Help:  "Link the item to a rule through claims.checks or an inline <!-- verify: RULE --> comment."},
+	{ID: "claim-check-missing", Severity: SeverityWarning, Area: "claims", Priority: "P2",
+		Title: "Claim links a check that does not exist",
+		Help:  "The rule ID named for the claim is not in the catalogue."},
+	{ID: "soak-memory-unbounded", Severity: SeverityError, Area: "soak", Priority: "P0",
+		Title:      "Memory grows without bound under load",
+		Help:       "Peak memory exceeded the bound or the post-warm-up trend is not flat.",
+		Acceptance: "Under synthetic high throughput, memory stays bounded."},
+	{ID: "soak-stale-gauge", Severity: SeverityError, Area: "soak", Priority: "P0",
+		Title:      "Lag series exported for a partition the member does not own",
+		Help:       "After a rebalance a member still exports lag for revoked partitions.",
+		Acceptance: "Lag gauge doesn't page falsely after a rebalance."},
+	{ID: "soak-data-loss", Severity: SeverityError, Area: "soak", Priority: "P0",
+		Title: "A produced record was neither processed nor dead-lettered",
+		Help:  "At-least-once was violated: a sequence number is missing."},
+	{ID: "soak-false-alert", Severity: SeverityError, Area: "soak", Priority: "P0",
+		Title: "A lag alert fired during a healthy run",
+		Help:  "Prometheus reported a lag alert firing during a rebalance or idle period."},
+	{ID: "config-invalid", Severity: SeverityError, Area: "tool", Priority: "P2",
+		Title: "Invalid .streamaudit.yaml",
+		Help:  "The configuration file has an unknown key or a bad value."},
+	{ID: "go-load", Severity: SeverityWarning, Area: "tool", Priority: "P2",
+		Title: "Go package could not be loaded or type-checked",
+		Help:  "Lint and inventory results for this package are incomplete (confidence lowered)."},
+	{ID: "suppression-invalid", Severity: SeverityWarning, Area: "tool", Priority: "P2",
+		Title: "//streamaudit:ignore without a rule or reason",
+		Help:  "Suppressions need a rule ID and a reason: //streamaudit:ignore RULE reason."},
+}
+
+// Rules returns the catalogue sorted by ID.
+func Rules() []Rule {
+	out := append([]Rule(nil), catalogue...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// LookupRule finds a rule by ID.
+func LookupRule(id string) (Rule, bool) {
+	for _, r := range catalogue {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}

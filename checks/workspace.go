@@ -1,0 +1,242 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Workspace is one audited tree: its root, configuration, file index and the Go packages,
+// each built once per run and shared by every check.
+type Workspace struct {
+	Root   string // absolute
+	Config *Config
+
+	filesOnce sync.Once
+	files     []string
+	filesErr  error
+
+	pkgsOnce sync.Once
+	pkgs     []*packages.Package
+	pkgsErr  error
+	// PackageLoadMode, when non-zero before the first Packages call, overrides the mode.
+	PackageLoadMode packages.LoadMode
+	// Only, when set, restricts Go loading to these patterns (the -changed mode).
+	Only []string
+}
+
+// NewWorkspace opens root with cfg (nil: the root's .streamaudit.yaml or defaults).
+func NewWorkspace(root string, cfg *Config) (*Workspace, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("audit root: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("audit root %s: not a directory", root)
+	}
+	if cfg == nil {
+		p := filepath.Join(abs, ".streamaudit.yaml")
+		if _, err := os.Stat(p); err == nil {
+			cfg, err = LoadConfig(p)
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			cfg = DefaultConfig()
+		}
+	}
+	return &Workspace{Root: abs, Config: cfg}, nil
+}
+
+// Files lists every regular file of the tree, root-relative with forward slashes, sorted:
+// in a git work tree the tracked and untracked-but-not-ignored files, elsewhere a walk.
+// Excluded globs, .git and symlinks that leave the root are left out.
+func (w *Workspace) Files() ([]string, error) {
+	w.filesOnce.Do(func() { w.files, w.filesErr = w.listFiles() })
+	return w.files, w.filesErr
+}
+
+func (w *Workspace) listFiles() ([]string, error) {
+	var names []string
+	cmd := exec.Command("git", "ls-files", "-co", "--exclude-standard", "-z")
+	cmd.Dir = w.Root
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err == nil {
+		for _, n := range strings.Split(out.String(), "\x00") {
+			if n != "" {
+				names = append(names, n)
+			}
+		}
+	} else {
+		err := filepath.WalkDir(w.Root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable entries are skipped
+			}
+			if d.IsDir() {
+				if d.Name() == ".git" || d.Name() == "node_modules" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			rel, _ := filepath.Rel(w.Root, p)
+			names = append(names, filepath.ToSlash(rel))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var files []string
+	for _, n := range names {
+		if MatchAny(w.Config.Exclude, n) {
+			continue
+		}
+		if !w.inside(n) {
+			continue
+		}
+		files = append(files, n)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// inside reports whether rel is a regular file whose real path stays below the root.
+func (w *Workspace) inside(rel string) bool {
+	p := filepath.Join(w.Root, filepath.FromSlash(rel))
+	st, err := os.Lstat(p)
+	if err != nil {
+		return false
+	}
+	if st.Mode()&os.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return false
+		}
+		rootReal, err := filepath.EvalSymlinks(w.Root)
+		if err != nil {
+			return false
+		}
+		r, err := filepath.Rel(rootReal, real)
+		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return false
+		}
+		st, err = os.Stat(real)
+		if err != nil {
+			return false
+		}
+	}
+	return st.Mode().IsRegular()
+}
+
+// Glob returns the indexed files matching any of the patterns.
+func (w *Workspace) Glob(patterns []string) ([]string, error) {
+	files, err := w.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		if MatchAny(patterns, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// ErrOutsideRoot is returned for paths that leave the audited root.
+var ErrOutsideRoot = errors.New("path leaves the audited root")
+
+// ReadFile reads a root-relative file, refusing paths (or symlinks) that leave the root.
+func (w *Workspace) ReadFile(rel string) ([]byte, error) {
+	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(rel)))
+	if clean == ".." || strings.HasPrefix(clean, "../") || filepath.IsAbs(rel) {
+		return nil, fmt.Errorf("%s: %w", rel, ErrOutsideRoot)
+	}
+	if !w.inside(clean) {
+		if _, err := os.Lstat(filepath.Join(w.Root, clean)); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", rel, ErrOutsideRoot)
+	}
+	return os.ReadFile(filepath.Join(w.Root, filepath.FromSlash(clean)))
+}
+
+// Rel converts an absolute path to a root-relative slash path (unchanged if outside).
+func (w *Workspace) Rel(abs string) string {
+	r, err := filepath.Rel(w.Root, abs)
+	if err != nil || strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(r)
+}
+
+// DefaultLoadMode is what Packages loads: full syntax and types for the audited module,
+// and dependencies type-checked from source without function bodies (see Packages).
+const DefaultLoadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+	packages.NeedImports | packages.NeedDeps | packages.NeedTypes | packages.NeedSyntax |
+	packages.NeedTypesInfo | packages.NeedTypesSizes | packages.NeedModule
+
+// Packages loads the configured Go packages once per run (go/packages, never executing
+// the audited code beyond `go list`). Function bodies of files outside the root are
+// dropped while parsing, which keeps type-checking dependencies cheap; analyzers therefore
+// see bodies only for the audited module. Package-level errors stay on each package.
+func (w *Workspace) Packages(ctx context.Context) ([]*packages.Package, error) {
+	w.pkgsOnce.Do(func() {
+		mode := w.PackageLoadMode
+		if mode == 0 {
+			mode = DefaultLoadMode
+		}
+		patterns := w.Config.Go.Packages
+		if len(w.Only) > 0 {
+			patterns = w.Only
+		}
+		rootPrefix := w.Root + string(filepath.Separator)
+		cfg := &packages.Config{
+			Context: ctx,
+			Mode:    mode,
+			Dir:     w.Root,
+			Tests:   false,
+			Env:     append(os.Environ(), "GOWORK=off"), // never -mod=mod: the audited go.mod is not ours to edit
+			ParseFile: func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+				f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+				if f != nil && !strings.HasPrefix(filename, rootPrefix) {
+					for _, d := range f.Decls {
+						if fd, ok := d.(*ast.FuncDecl); ok {
+							fd.Body = nil
+						}
+					}
+				}
+				return f, err
+			},
+		}
+		if len(w.Config.Go.Tags) > 0 {
+			cfg.BuildFlags = []string{"-tags=" + strings.Join(w.Config.Go.Tags, ",")}
+		}
+		w.pkgs, w.pkgsErr = packages.Load(cfg, patterns...)
+	})
+	return w.pkgs, w.pkgsErr
+}
+
+// HasGo reports whether the root holds a go.mod.
+func (w *Workspace) HasGo() bool {
+	_, err := os.Stat(filepath.Join(w.Root, "go.mod"))
+	return err == nil
+}
