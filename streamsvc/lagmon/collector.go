@@ -1,0 +1,130 @@
+package lagmon
+
+import (
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var (
+	partLabels  = []string{"topic", "partition"}
+	descLag     = prometheus.NewDesc("websocket_kafka_consumer_lag", "Records between the next record to process and the end offset (high watermark; last stable offset under read_committed), clamped at 0.", partLabels, nil)
+	descLagSecs = prometheus.NewDesc("websocket_kafka_lag_seconds", "Now minus the timestamp of the next unprocessed record; 0 when caught up (see docs/LAGMON.md when the next record is not fetched yet).", partLabels, nil)
+	descOffAge  = prometheus.NewDesc("websocket_kafka_lag_offset_age_seconds", "Time since the processed position last advanced while lag > 0; 0 when caught up.", partLabels, nil)
+	descWMAge   = prometheus.NewDesc("websocket_kafka_lag_watermark_age_seconds", "Age of the end offset used for lag (since assignment when none was observed yet).", partLabels, nil)
+	descComAge  = prometheus.NewDesc("websocket_kafka_lag_commit_age_seconds", "Time since the last successful commit (since assignment when none yet).", partLabels, nil)
+	descOwned   = prometheus.NewDesc("websocket_kafka_owned_partitions", "Partitions currently assigned to this member.", nil, nil)
+)
+
+// collector computes the per-partition series at scrape time from the slots of the
+// current assignment only: series of partitions no longer owned vanish at once. It never
+// calls Kafka.
+type collector Monitor
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLag, descLagSecs, descOffAge, descWMAge, descComAge, descOwned} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	m := (*Monitor)(c)
+	a := m.current.Load()
+	now := m.now()
+	ch <- prometheus.MustNewConstMetric(descOwned, prometheus.GaugeValue, float64(len(a.order)))
+	m.sampleMu.Lock()
+	defer m.sampleMu.Unlock()
+	for _, s := range a.order {
+		v := m.values(s, now)
+		gauge := func(d *prometheus.Desc, x float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, s.topic, s.label)
+		}
+		if v.lagKnown {
+			gauge(descLag, float64(v.lag))
+			gauge(descOffAge, seconds(v.offsetAge))
+			if v.lagSecsKnown {
+				gauge(descLagSecs, seconds(v.lagSecs))
+			}
+		}
+		gauge(descWMAge, seconds(v.watermarkAge))
+		gauge(descComAge, seconds(v.commitAge))
+	}
+}
+
+func seconds(ns int64) float64 { return float64(ns) / 1e9 }
+
+// values is one partition's state at one instant; durations in nanoseconds, never
+// negative.
+type values struct {
+	lagKnown     bool
+	lag          int64
+	lagSecsKnown bool
+	lagSecs      int64
+	offsetAge    int64
+	watermarkAge int64
+	commitAge    int64
+}
+
+// values computes a slot's gauges at now and updates its progress sample; the caller
+// holds m.sampleMu.
+func (m *Monitor) values(s *Slot, now int64) values {
+	var v values
+	pos := s.next.Load()
+	end := s.hw.Load()
+	if m.cfg.ReadCommitted {
+		end = s.lso.Load()
+	}
+	if endAt := s.endAt.Load(); endAt > 0 {
+		v.watermarkAge = max(now-endAt, 0)
+	} else {
+		v.watermarkAge = max(now-s.assignedAt, 0)
+	}
+	if at := s.commitAt.Load(); at > 0 {
+		v.commitAge = max(now-at, 0)
+	} else {
+		v.commitAge = max(now-s.assignedAt, 0)
+	}
+	if pos == unknown || end == unknown {
+		s.seenPos, s.seenAt = pos, now
+		return v
+	}
+	v.lagKnown = true
+	v.lag = max(end-pos, 0)
+	if v.lag == 0 || pos != s.seenPos {
+		s.seenPos, s.seenAt = pos, now
+	}
+	if v.lag == 0 {
+		v.lagSecsKnown = true
+		return v
+	}
+	v.offsetAge = max(now-s.seenAt, 0)
+	if ts := nextTimestamp(s, pos); ts > 0 {
+		v.lagSecsKnown = true
+		v.lagSecs = max(now-ts, 0)
+	}
+	return v
+}
+
+// nextTimestamp returns the timestamp (unix ns) of the next unprocessed record when the
+// newest fetched batch holds it, else the timestamp of the last processed record (the
+// next record is not fetched yet; see docs/LAGMON.md), else 0.
+func nextTimestamp(s *Slot, pos int64) int64 {
+	if b := s.batch.Load(); b != nil {
+		recs := *b
+		i := sort.Search(len(recs), func(i int) bool { return recs[i].Offset >= pos })
+		if i < len(recs) {
+			return recs[i].Timestamp.UnixNano()
+		}
+	}
+	return s.lastTS.Load()
+}
+
+// sample updates every owned slot's progress sample (Run calls it each tick so offset
+// age does not depend on the scrape interval).
+func (m *Monitor) sample(a *assignment, now int64) {
+	m.sampleMu.Lock()
+	defer m.sampleMu.Unlock()
+	for _, s := range a.order {
+		m.values(s, now)
+	}
+}

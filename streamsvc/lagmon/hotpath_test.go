@@ -1,0 +1,130 @@
+package lagmon
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func newTestMonitor(tb testing.TB, cfg Config, lister EndOffsetLister) (*Monitor, *prometheus.Registry) {
+	tb.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := New(cfg, reg, lister)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	return m, reg
+}
+
+func TestProcessedAllocatesNothing(t *testing.T) {
+	m, _ := newTestMonitor(t, Config{}, nil)
+	m.Assigned(map[string][]int32{"t": {0}})
+	s := m.Slot("t", 0)
+	ts := time.Unix(1700000000, 0)
+	var off int64
+	allocs := testing.AllocsPerRun(1000, func() {
+		off++
+		s.Processed(off, ts)
+	})
+	if allocs != 0 {
+		t.Fatalf("Processed allocates %v times per call, want 0", allocs)
+	}
+	lookups := testing.AllocsPerRun(1000, func() {
+		if m.Slot("t", 0) == nil {
+			t.Fatal("slot vanished")
+		}
+	})
+	if lookups != 0 {
+		t.Fatalf("Slot lookup allocates %v times per call, want 0", lookups)
+	}
+	var nilSlot *Slot
+	nilSlot.Processed(1, ts) // must not panic
+}
+
+func BenchmarkProcessed(b *testing.B) {
+	m, _ := newTestMonitor(b, Config{}, nil)
+	m.Assigned(map[string][]int32{"t": {0}})
+	s := m.Slot("t", 0)
+	ts := time.Unix(1700000000, 0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Processed(int64(i), ts)
+	}
+}
+
+// BenchmarkProcessedWhileScraped measures the hot path while another goroutine scrapes
+// continuously (the readers never block the writer).
+func BenchmarkProcessedWhileScraped(b *testing.B) {
+	m, reg := newTestMonitor(b, Config{}, nil)
+	m.Assigned(map[string][]int32{"t": {0}})
+	s := m.Slot("t", 0)
+	s.hw.Store(1 << 40)
+	s.endAt.Store(time.Now().UnixNano())
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				_, _ = reg.Gather()
+			}
+		}
+	}()
+	ts := time.Unix(1700000000, 0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Processed(int64(i), ts)
+	}
+	close(done)
+}
+
+func BenchmarkSlotLookup(b *testing.B) {
+	m, _ := newTestMonitor(b, Config{}, nil)
+	ps := make([]int32, 1000)
+	for i := range ps {
+		ps[i] = int32(i)
+	}
+	m.Assigned(map[string][]int32{"topic-a": ps})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if m.Slot("topic-a", int32(i%1000)) == nil {
+			b.Fatal("missing slot")
+		}
+	}
+}
+
+// BenchmarkScrape gathers the registry with n owned partitions, all lagging; the lister
+// fails the benchmark if it is ever called (a scrape makes no Kafka request).
+func BenchmarkScrape(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("partitions=%d", n), func(b *testing.B) {
+			lister := &failLister{tb: b}
+			m, reg := newTestMonitor(b, Config{}, lister)
+			assignN(m, "topic", n)
+			now := time.Now()
+			for _, s := range m.current.Load().order {
+				s.hw.Store(1000)
+				s.endAt.Store(now.UnixNano())
+				s.Processed(500, now.Add(-time.Second))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				mfs, err := reg.Gather()
+				if err != nil || len(mfs) == 0 {
+					b.Fatalf("gather: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func assignN(m *Monitor, topic string, n int) {
+	ps := make([]int32, n)
+	for i := range ps {
+		ps[i] = int32(i)
+	}
+	m.Assigned(map[string][]int32{topic: ps})
+}

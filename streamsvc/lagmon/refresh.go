@@ -1,0 +1,133 @@
+package lagmon
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// ErrRunning is returned by Run when another Run of the same monitor is active.
+var ErrRunning = errors.New("lagmon: Run already active")
+
+// Run is the monitor's single background goroutine: every TickInterval it samples
+// progress and, at most once per MinRefreshInterval, refreshes with one ListEndOffsets
+// call (deadline RefreshTimeout) the end offsets of the topics that have an owned
+// partition whose watermark is older than StaleAfter. Calls never overlap (single
+// flight). It returns nil when ctx is done.
+func (m *Monitor) Run(ctx context.Context) error {
+	if !m.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer m.running.Store(false)
+	t := time.NewTicker(m.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			m.tick(ctx)
+		}
+	}
+}
+
+// Refreshes returns how many fallback end-offset refreshes have been started.
+func (m *Monitor) Refreshes() int64 { return m.refreshes.Load() }
+
+// tick is one iteration of Run.
+func (m *Monitor) tick(ctx context.Context) {
+	now := m.cfg.Now()
+	a := m.current.Load()
+	m.sample(a, now.UnixNano())
+	if m.lister == nil {
+		return
+	}
+	if !m.lastRefresh.IsZero() && now.Sub(m.lastRefresh) < m.cfg.MinRefreshInterval {
+		return
+	}
+	var topics []string
+	stale := map[tp]bool{}
+	limit := now.Add(-m.cfg.StaleAfter).UnixNano()
+	for _, s := range a.order {
+		if at := s.endAt.Load(); at == 0 || at < limit {
+			stale[tp{s.topic, s.partition}] = true
+			if len(topics) == 0 || topics[len(topics)-1] != s.topic { // order is sorted by topic
+				topics = append(topics, s.topic)
+			}
+		}
+	}
+	if len(topics) == 0 {
+		return
+	}
+	m.refresh(ctx, topics, stale, now)
+}
+
+// refresh runs one ListEndOffsets (or ListCommittedOffsets under read_committed) and
+// stores the results into the slots still owned afterwards.
+func (m *Monitor) refresh(ctx context.Context, topics []string, stale map[tp]bool, now time.Time) {
+	m.lastRefresh = now
+	m.refreshes.Add(1)
+	cctx, cancel := context.WithTimeout(ctx, m.cfg.RefreshTimeout)
+	start := time.Now()
+	var listed kadm.ListedOffsets
+	var err error
+	if m.stable != nil {
+		listed, err = m.stable.ListCommittedOffsets(cctx, topics...)
+	} else {
+		listed, err = m.lister.ListEndOffsets(cctx, topics...)
+	}
+	cancel()
+	m.pollDur.Observe(time.Since(start).Seconds())
+	if ctx.Err() != nil {
+		return // shutting down: neither a failure nor a result
+	}
+	failed := err != nil
+	a := m.current.Load()
+	at := now.UnixNano()
+	for topic, ps := range listed {
+		if !slices.Contains(topics, topic) {
+			continue
+		}
+		for p, lo := range ps {
+			if lo.Err != nil || lo.Offset < 0 {
+				if p >= 0 && stale[tp{topic, p}] {
+					failed = true
+				}
+				continue
+			}
+			s := a.slots[tp{topic, p}]
+			if s == nil {
+				if stale[tp{topic, p}] {
+					m.fenced.Inc() // revoked while the request was in flight
+				}
+				continue
+			}
+			if m.stable != nil {
+				storeMax(&s.lso, lo.Offset)
+			} else {
+				storeMax(&s.hw, lo.Offset)
+			}
+			storeMax(&s.endAt, at)
+		}
+	}
+	if failed {
+		m.pollFail.Inc()
+		return
+	}
+	m.lastPoll.Set(float64(at) / 1e9)
+}
+
+// storeMax raises v to x unless it is already at least x (a fresher fetch response may
+// have stored a newer value while the refresh was in flight).
+func storeMax(v *atomic.Int64, x int64) {
+	for {
+		cur := v.Load()
+		if cur >= x || v.CompareAndSwap(cur, x) {
+			return
+		}
+	}
+}
