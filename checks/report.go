@@ -62,6 +62,9 @@ type Metric struct {
 	Help   string   `json:"help,omitempty"`
 	// Resolved is false when the name could not be computed statically.
 	Resolved bool `json:"resolved"`
+	// LabelsUnresolved is true when some label names could not be computed statically
+	// (Labels is then incomplete).
+	LabelsUnresolved bool `json:"labels_unresolved,omitempty"`
 }
 
 // Claim is one tracked item that a document marks complete.
