@@ -1,0 +1,389 @@
+package soak
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// ErrNoEngine is returned when no Docker engine answers; callers skip with its message.
+var ErrNoEngine = errors.New("no Docker engine answers")
+
+// brokerAlias is the broker's name on the soak network; brokerPort its Kafka port.
+const (
+	brokerAlias   = "broker"
+	brokerPort    = "9092/tcp"
+	controlPort   = "9644/tcp"
+	imageRepo     = "streamaudit-soak"
+	buildTimeout  = 5 * time.Minute
+	startTimeout  = 90 * time.Second
+	stopTimeout   = 10 * time.Second
+	statsTimeout  = 5 * time.Second
+	defaultMemory = 256 << 20
+)
+
+// Env is one soak environment: a Docker network, the images, and the broker (unless an
+// external cluster is used).
+type Env struct {
+	root   string
+	log    io.Writer
+	docker *testcontainers.DockerClient
+	net    *testcontainers.DockerNetwork
+	images map[string]string // target or component name -> image tag
+	broker testcontainers.Container
+	// Brokers is the bootstrap list as members see it.
+	Brokers string
+	// hostKafka is the broker address the harness dials from the host ("" when external).
+	hostKafka string
+	// ControlURL is the broker's fault control API from the host ("" when external).
+	ControlURL string
+	external   bool
+}
+
+// NewEnv checks the engine, builds the images the run needs and creates a network.
+func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []string, external string) (*Env, error) {
+	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	if err := engineHealthy(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
+	}
+	dc, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
+	}
+	e := &Env{root: root, log: log, docker: dc, images: map[string]string{}, Brokers: external, external: external != ""}
+	want := append([]string{}, targetNames...)
+	if !slicesContains(want, "streamsvc") {
+		want = append(want, "streamsvc") // the load generator is `streamsvc produce`
+	}
+	for _, name := range want {
+		t, err := LookupTarget(name)
+		if err != nil {
+			return nil, err
+		}
+		if e.images[name], err = e.buildImage(ctx, name, t.ModuleDir, t.Package, t.Binary, t.Dockerfile); err != nil {
+			return nil, err
+		}
+	}
+	if !e.external {
+		if e.images["testbroker"], err = e.buildImage(ctx, "testbroker", ".", "./cmd/testbroker", "testbroker", "deploy/docker/testbroker.Dockerfile"); err != nil {
+			return nil, err
+		}
+	}
+	if e.net, err = network.New(ctx); err != nil {
+		return nil, fmt.Errorf("create soak network: %w", err)
+	}
+	return e, nil
+}
+
+func engineHealthy(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("docker provider: %v", r)
+		}
+	}()
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return p.Health(hctx)
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// buildImage compiles a static binary into a fresh build context, copies the Dockerfile
+// beside it and builds the image with testcontainers (FROM scratch, nothing is pulled).
+func (e *Env) buildImage(ctx context.Context, name, moduleDir, pkg, binary, dockerfile string) (string, error) {
+	dir, err := os.MkdirTemp("", "soak-build-"+name+"-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	bctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(bctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, binary), pkg)
+	cmd.Dir = filepath.Join(e.root, moduleDir)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s (%s in %s): %v\n%s", name, pkg, moduleDir, err, out)
+	}
+	df, err := os.ReadFile(filepath.Join(e.root, dockerfile))
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
+		return "", err
+	}
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return "", err
+	}
+	defer p.Close()
+	tag, err := p.BuildImage(bctx, &testcontainers.ContainerRequest{FromDockerfile: testcontainers.FromDockerfile{
+		Context: dir, Dockerfile: "Dockerfile", Repo: imageRepo + "-" + name, Tag: "dev", KeepImage: true,
+	}})
+	if err != nil {
+		return "", fmt.Errorf("docker build %s from %s: %w", name, dockerfile, err)
+	}
+	fmt.Fprintf(e.log, "soak: built image %s from %s\n", tag, dockerfile)
+	return tag, nil
+}
+
+// BrokerSpec configures the test broker container.
+type BrokerSpec struct {
+	Topic      string
+	Partitions int
+	DLQTopic   string
+	Memory     int64
+}
+
+// StartBroker starts cmd/testbroker on the network (no-op with an external cluster).
+func (e *Env) StartBroker(ctx context.Context, s BrokerSpec) error {
+	if e.external {
+		return nil
+	}
+	args := []string{
+		"-listen", "0.0.0.0", "-advertise", brokerAlias, "-ports", "9092",
+		"-topic", fmt.Sprintf("%s:%d", s.Topic, s.Partitions), "-topic", s.DLQTopic + ":1",
+		"-retention-bytes", "8388608", "-segment-bytes", "1048576", "-cleaner-backoff", "2s",
+		"-control", "0.0.0.0:9644",
+	}
+	c, err := e.start(ctx, "broker", e.images["testbroker"], args, map[string]string{"GOMEMLIMIT": "400MiB"},
+		[]string{brokerPort, controlPort}, s.Memory, wait.ForHTTP("/state").WithPort(controlPort).WithStartupTimeout(startTimeout), brokerAlias)
+	if err != nil {
+		return fmt.Errorf("start test broker: %w", err)
+	}
+	e.broker = c
+	kp, err := c.MappedPort(ctx, brokerPort)
+	if err != nil {
+		return err
+	}
+	cp, err := c.MappedPort(ctx, controlPort)
+	if err != nil {
+		return err
+	}
+	e.hostKafka = "127.0.0.1:" + kp.Port()
+	e.ControlURL = "http://127.0.0.1:" + cp.Port()
+	e.Brokers = brokerAlias + ":9092"
+	return nil
+}
+
+// StopBroker removes the broker so the next scenario starts with an empty one.
+func (e *Env) StopBroker() {
+	if e.broker != nil {
+		testcontainers.TerminateContainer(e.broker)
+		e.broker = nil
+	}
+}
+
+// RestartBroker stops and starts the broker container (kfake keeps data in RAM: the
+// restarted broker is empty, which is what a lost broker without replicas looks like).
+func (e *Env) RestartBroker(ctx context.Context) error {
+	if e.broker == nil {
+		return errors.New("restart broker: no broker container (external cluster)")
+	}
+	d := stopTimeout
+	if err := e.broker.Stop(ctx, &d); err != nil {
+		return fmt.Errorf("stop broker: %w", err)
+	}
+	if err := e.broker.Start(ctx); err != nil {
+		return fmt.Errorf("start broker: %w", err)
+	}
+	kp, err := e.broker.MappedPort(ctx, brokerPort)
+	if err != nil {
+		return err
+	}
+	cp, err := e.broker.MappedPort(ctx, controlPort)
+	if err != nil {
+		return err
+	}
+	e.hostKafka, e.ControlURL = "127.0.0.1:"+kp.Port(), "http://127.0.0.1:"+cp.Port()
+	return nil
+}
+
+// Dial maps the advertised broker name to the host-side port (kgo.Dialer).
+func (e *Env) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if e.hostKafka != "" && strings.HasPrefix(addr, brokerAlias+":") {
+		addr = e.hostKafka
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
+// HostBrokers is the bootstrap list for clients running in the harness process.
+func (e *Env) HostBrokers() string { return e.Brokers }
+
+// Member is one running consumer-group member.
+type Member struct {
+	Name       string
+	IP         string // on the soak network; the group coordinator reports it as client host
+	MetricsURL string
+	ReadyURL   string
+	HostPort   string // host:port of the mapped HTTP port (Prometheus target)
+	c          testcontainers.Container
+}
+
+// StartMember starts one member of target's consumer group.
+func (e *Env) StartMember(ctx context.Context, t Target, name, topic, dlqTopic, group string, memory int64) (*Member, error) {
+	env := t.Env(e.Brokers, topic, dlqTopic, group)
+	c, err := e.start(ctx, t.Name+"-"+name, e.images[t.Name], t.Cmd, env, []string{t.HTTPPort}, memory,
+		wait.ForHTTP(t.ReadyPath).WithPort(nport(t.HTTPPort)).WithStartupTimeout(startTimeout), name)
+	if err != nil {
+		return nil, fmt.Errorf("start %s member %s: %w", t.Name, name, err)
+	}
+	m := &Member{Name: name, c: c}
+	if m.IP, err = c.ContainerIP(ctx); err != nil {
+		return nil, err
+	}
+	p, err := c.MappedPort(ctx, nport(t.HTTPPort))
+	if err != nil {
+		return nil, err
+	}
+	m.HostPort = "127.0.0.1:" + p.Port()
+	m.MetricsURL = "http://" + m.HostPort + t.MetricsPath
+	m.ReadyURL = "http://" + m.HostPort + t.ReadyPath
+	return m, nil
+}
+
+// Stop stops and removes a member (it leaves the group on SIGTERM).
+func (m *Member) Stop(ctx context.Context) error {
+	d := stopTimeout
+	return testcontainers.TerminateContainer(m.c, testcontainers.StopTimeout(d))
+}
+
+// Memory returns the member's resident memory from the container's cgroup (rss on
+// cgroup v1, anon on v2) and whether the kernel OOM-killed it.
+func (e *Env) Memory(ctx context.Context, m *Member) (rss float64, err error) {
+	sctx, cancel := context.WithTimeout(ctx, statsTimeout)
+	defer cancel()
+	res, err := e.docker.ContainerStats(sctx, m.c.GetContainerID(), client.ContainerStatsOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var s container.StatsResponse
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		return 0, fmt.Errorf("container stats %s: %w", m.Name, err)
+	}
+	st := s.MemoryStats.Stats
+	for _, k := range []string{"total_rss", "rss", "anon"} {
+		if v, ok := st[k]; ok {
+			return float64(v), nil
+		}
+	}
+	return float64(s.MemoryStats.Usage - st["total_inactive_file"]), nil
+}
+
+// State reports whether the member's container still runs and whether it was OOM-killed.
+func (m *Member) State(ctx context.Context) (running, oomKilled bool, err error) {
+	st, err := m.c.State(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	return st.Running, st.OOMKilled, nil
+}
+
+// Logs returns the tail of the member's logs (for error messages).
+func (m *Member) Logs(ctx context.Context) string { return tailLogs(ctx, m.c) }
+
+func tailLogs(ctx context.Context, c testcontainers.Container) string {
+	rc, err := c.Logs(ctx)
+	if err != nil {
+		return "(logs: " + err.Error() + ")"
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+// RunOnce runs a container to completion (the load generator) and returns its exit code
+// and log tail.
+func (e *Env) RunOnce(ctx context.Context, image string, name string, cmd []string, env map[string]string) (int, string, error) {
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image: image, Cmd: cmd, Env: env, Networks: []string{e.net.Name},
+			HostConfigModifier: func(h *container.HostConfig) { h.Resources.Memory = defaultMemory },
+			WaitingFor:         wait.ForExit().WithExitTimeout(24 * time.Hour),
+		},
+		Started: true,
+	})
+	if err != nil {
+		return -1, "", fmt.Errorf("run %s: %w", name, err)
+	}
+	defer testcontainers.TerminateContainer(c)
+	st, err := c.State(ctx)
+	if err != nil {
+		return -1, "", err
+	}
+	return st.ExitCode, tailLogs(ctx, c), nil
+}
+
+// Image returns the built image of a target or component.
+func (e *Env) Image(name string) string { return e.images[name] }
+
+// Network is the soak network's name.
+func (e *Env) Network() string { return e.net.Name }
+
+func (e *Env) start(ctx context.Context, name, image string, cmd []string, env map[string]string, ports []string, memory int64, w wait.Strategy, alias string) (testcontainers.Container, error) {
+	if memory <= 0 {
+		memory = defaultMemory
+	}
+	req := testcontainers.ContainerRequest{
+		Image: image, Cmd: cmd, Env: env, ExposedPorts: ports, WaitingFor: w,
+		Networks: []string{e.net.Name}, NetworkAliases: map[string][]string{e.net.Name: {alias}},
+		HostConfigModifier: func(h *container.HostConfig) {
+			h.Resources.Memory = memory
+			h.Resources.MemorySwap = memory // no swap: the limit is the limit
+		},
+	}
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	if err != nil {
+		if c != nil {
+			err = fmt.Errorf("%w\n%s", err, tailLogs(ctx, c))
+			testcontainers.TerminateContainer(c)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func nport(p string) string { return p }
+
+// Close removes the broker and the network (members are stopped by their scenario).
+func (e *Env) Close(ctx context.Context) {
+	if e.broker != nil {
+		testcontainers.TerminateContainer(e.broker)
+	}
+	if e.net != nil {
+		e.net.Remove(ctx)
+	}
+	if e.docker != nil {
+		e.docker.Close()
+	}
+}

@@ -1,0 +1,78 @@
+package soak
+
+import (
+	"strings"
+	"testing"
+)
+
+var testLimits = MemoryLimits{PeakBytes: 200 << 20, SlopeBytesPerSecond: 64 << 10, MinGrowthBytes: 8 << 20, WarmupSeconds: 10, WindowSeconds: 5}
+
+func ramp(n int, base, perSec float64) []Point {
+	var pts []Point
+	for i := 0; i < n; i++ {
+		pts = append(pts, Point{T: float64(i), V: base + perSec*float64(i)})
+	}
+	return pts
+}
+
+func TestJudgeMemory(t *testing.T) {
+	cases := []struct {
+		name    string
+		pts     []Point
+		oom     bool
+		bounded bool
+		reason  string
+	}{
+		{"flat after warm-up", append(ramp(10, 10<<20, 2<<20), ramp(50, 30<<20, 0)[10:]...), false, true, "peak"},
+		{"grows 1 MiB/s", ramp(60, 20<<20, 1<<20), false, false, "grows"},
+		{"slow growth under the threshold", ramp(60, 20<<20, 16<<10), false, true, "peak"},
+		{"peak over the bound", ramp(60, 250<<20, 0), false, false, "over the bound"},
+		{"oom killed", ramp(5, 20<<20, 0), true, false, "OOM-killed"},
+		{"too short to judge", ramp(12, 20<<20, 0), false, false, "too few"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := JudgeMemory("m1", "rss", c.pts, c.oom, testLimits)
+			if v.Bounded != c.bounded || !strings.Contains(v.Reason, c.reason) {
+				t.Fatalf("bounded=%t reason=%q; want bounded=%t and a reason mentioning %q", v.Bounded, v.Reason, c.bounded, c.reason)
+			}
+		})
+	}
+}
+
+func TestFindings(t *testing.T) {
+	sub := Subject{Target: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server"}
+	mem := []MemoryVerdict{
+		JudgeMemory("m1", "rss", ramp(60, 20<<20, 1<<20), false, testLimits),
+		JudgeMemory("m1", "heap_inuse", ramp(60, 20<<20, 0), false, testLimits),
+	}
+	own := []OwnershipCheck{
+		CheckOwnership(OwnershipCheck{Event: "join #1", Member: "m1", Owned: []int32{0, 1, 2}, Exported: []int32{0, 1, 2, 3, 4, 5}}),
+		CheckOwnership(OwnershipCheck{Event: "join #1", Member: "m2", Owned: []int32{3, 4, 5}, Exported: []int32{3, 4, 5}}),
+	}
+	if got := own[0].Stale; len(got) != 3 || got[0] != 3 {
+		t.Fatalf("stale partitions of m1: %v, want [3 4 5]", got)
+	}
+	if own[1].Stale != nil {
+		t.Fatalf("m2 exports only what it owns, got stale %v", own[1].Stale)
+	}
+	alerts := []Alert{{T: 20, Name: "KafkaConsumerLagHigh", State: "pending", File: "deploy/prometheus/lag_alerts.yml"}}
+	loss := &Loss{Produced: 100, Processed: 97, Missing: 3, Examples: []int64{4, 5, 6}}
+	fs := Findings(sub, "rebalance", mem, own, alerts, loss)
+	rules := map[string]int{}
+	for _, f := range fs {
+		rules[f.Rule]++
+		if f.File != sub.Source {
+			t.Errorf("%s points at %q, want %q", f.Rule, f.File, sub.Source)
+		}
+	}
+	want := map[string]int{"soak-memory-unbounded": 1, "soak-stale-gauge": 1, "soak-false-alert": 1, "soak-data-loss": 1}
+	for r, n := range want {
+		if rules[r] != n {
+			t.Errorf("rule %s: %d findings, want %d (all: %v)", r, rules[r], n, rules)
+		}
+	}
+	if fs := Findings(sub, "throughput", mem[1:], own[1:], nil, &Loss{Produced: 10, Processed: 10}); len(fs) != 0 {
+		t.Fatalf("a healthy run produced findings: %+v", fs)
+	}
+}

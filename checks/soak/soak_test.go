@@ -1,0 +1,72 @@
+//go:build soak
+
+package soak
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+)
+
+// TestShortSoak runs the soak against streamsvc and the audited dashstream-v7 design: the
+// bad design must be reported (unbounded memory, stale lag gauges) and streamsvc must pass.
+// SOAK_DURATION sets each scenario's length (default 40s); the figures, plots and reports
+// land in reports/soak (or SOAK_OUT).
+func TestShortSoak(t *testing.T) {
+	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	testcontainers.SkipIfProviderIsNotHealthy(t)
+	d := 40 * time.Second
+	if v := os.Getenv("SOAK_DURATION"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("SOAK_DURATION=%q: %v", v, err)
+		}
+	}
+	out := os.Getenv("SOAK_OUT")
+	if out == "" {
+		out = filepath.Join("..", "..", "reports", "soak")
+	}
+	o := Options{Root: filepath.Join("..", ".."), OutDir: out, Duration: d, Brokers: os.Getenv("SOAK_BROKERS"), Log: testLog{t}}.Defaults()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute+8*d)
+	defer cancel()
+	results, err := RunAll(ctx, o)
+	if errors.Is(err, ErrNoEngine) {
+		t.Skipf("soak: %v", err)
+	}
+	if _, werr := WriteOutputs(o.OutDir, o, results); werr != nil {
+		t.Fatal(werr)
+	}
+	if err != nil {
+		t.Fatalf("soak run: %v", err)
+	}
+	got := map[string]map[string]int{} // target -> rule -> findings
+	for _, r := range results {
+		if got[r.Target] == nil {
+			got[r.Target] = map[string]int{}
+		}
+		for _, f := range r.Findings {
+			got[r.Target][f.Rule]++
+			t.Logf("%s/%s: %s: %s", r.Target, r.Scenario, f.Rule, f.Message)
+		}
+	}
+	if n := len(got["streamsvc"]); n != 0 {
+		t.Errorf("streamsvc must pass the soak; it has findings %v (see %s/report.md)", got["streamsvc"], o.OutDir)
+	}
+	for _, rule := range []string{"soak-memory-unbounded", "soak-stale-gauge"} {
+		if got["dashstream-v7"][rule] == 0 {
+			t.Errorf("the audited dashstream-v7 design must be reported with %s; got %v (see %s/report.md)", rule, got["dashstream-v7"], o.OutDir)
+		}
+	}
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(string(p[:len(p)-min(1, len(p))]))
+	return len(p), nil
+}
