@@ -1,8 +1,24 @@
 // Package envdrift is verify's envdrift stage: env/doc/deploy drift; fills Inventory.Env.
+//
+// It cross-references three inventories: the variables Go code reads (typed, through
+// helpers and configuration libraries, attributed to the binaries whose import closure
+// holds the read), the variables documents name (Markdown code and tables), and the
+// variables scripts and deployments set (shell, .env, Dockerfiles, compose, Kubernetes
+// manifests and Helm charts, scanned statically).
 package envdrift
 
 import (
 	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamaudit/streamaudit/checks"
 )
@@ -15,6 +31,351 @@ var Stage = checks.Stage{
 	Run:   run,
 }
 
+// maxFileSize bounds what is read of one doc, script or manifest.
+const maxFileSize = 64 << 20
+
 func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
-	return nil // TODO(envdrift): not built yet
+	s, err := Scan(ctx, ws)
+	if err != nil {
+		return err
+	}
+	st.Errors = append(st.Errors, s.Errors...)
+	st.Inventory.Env = append(st.Inventory.Env, s.Inventory()...)
+	st.Add(s.Findings(ws.Config)...)
+	return nil
+}
+
+// Scanned is everything the stage learned about one tree.
+type Scanned struct {
+	Go *GoInventory
+	// OtherCode holds names found as string literals in Go files outside the loaded
+	// packages (tests, other build tags): they count as read by some code.
+	OtherCode map[string]bool
+	Docs      []*Mention
+	Others    []*Mention // scripts, .env, Dockerfile ARG/refs, compose ${VAR}
+	Workloads []*Workload
+	DocFiles  int
+	Errors    []string
+}
+
+// Scan builds the inventories of ws. Unreadable or malformed files become entries of
+// Errors (file:line), never a failure of the whole scan.
+func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
+	cfg := ws.Config.Env
+	s := &Scanned{Go: &GoInventory{}, OtherCode: map[string]bool{}}
+	files, err := ws.Files()
+	if err != nil {
+		return nil, err
+	}
+	nested := nestedModules(files)
+	own := func(f string) bool { return !underAny(f, nested) }
+	loaded := map[string]bool{}
+	if ws.HasGo() {
+		pkgs, err := ws.Packages(ctx)
+		if err != nil {
+			s.Errors = append(s.Errors, "envdrift: go packages: "+err.Error())
+		} else {
+			s.Go = analyzeGo(ws, pkgs)
+			for _, p := range pkgs {
+				for _, f := range p.CompiledGoFiles {
+					loaded[ws.Rel(f)] = true
+				}
+				for _, f := range p.GoFiles {
+					loaded[ws.Rel(f)] = true
+				}
+			}
+		}
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, ".go") && !loaded[f] && own(f) && !checks.MatchAny(ws.Config.Exclude, f) {
+			data, err := ws.ReadFile(f)
+			if err == nil {
+				for _, n := range goStringNames(data) {
+					s.OtherCode[n] = true
+				}
+			}
+		}
+	}
+	read := func(f string) []byte {
+		data, err := ws.ReadFile(f)
+		if err != nil {
+			s.Errors = append(s.Errors, fmt.Sprintf("envdrift: %s: %v", f, err))
+			return nil
+		}
+		if len(data) > maxFileSize {
+			s.Errors = append(s.Errors, fmt.Sprintf("envdrift: %s: %d bytes, larger than %d: skipped", f, len(data), maxFileSize))
+			return nil
+		}
+		return data
+	}
+	docs, _ := ws.Glob(cfg.Docs)
+	for _, f := range docs {
+		if !own(f) || !isMarkdown(f) {
+			continue
+		}
+		if data := read(f); data != nil {
+			s.DocFiles++
+			s.Docs = append(s.Docs, extractMarkdown(f, data)...)
+		}
+	}
+	seen := map[string]bool{}
+	scripts, _ := ws.Glob(cfg.Scripts)
+	deploy, _ := ws.Glob(cfg.Deploy)
+	charts := chartDirs(files)
+	for _, f := range append(scripts, deploy...) {
+		if seen[f] || !own(f) {
+			continue
+		}
+		seen[f] = true
+		s.scanDeployFile(ws, f, charts, read)
+	}
+	return s, nil
+}
+
+func isMarkdown(f string) bool {
+	ext := strings.ToLower(path.Ext(f))
+	return ext == ".md" || ext == ".markdown"
+}
+
+// nestedModules lists directories (below the root) holding their own go.mod: they are
+// separate projects (fixtures, examples) and audited on their own.
+func nestedModules(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if path.Base(f) == "go.mod" && f != "go.mod" {
+			out = append(out, path.Dir(f)+"/")
+		}
+	}
+	return out
+}
+
+func underAny(f string, dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(f, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// chartDirs lists Helm chart directories (holding Chart.yaml).
+func chartDirs(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if path.Base(f) == "Chart.yaml" {
+			out = append(out, path.Dir(f))
+		}
+	}
+	return out
+}
+
+func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string, read func(string) []byte) {
+	base := path.Base(f)
+	ext := strings.ToLower(path.Ext(f))
+	lower := strings.ToLower(base)
+	switch {
+	case strings.HasPrefix(lower, "dockerfile") || strings.HasSuffix(lower, ".dockerfile") || strings.HasSuffix(lower, "containerfile"):
+		if data := read(f); data != nil {
+			ms := extractDockerfile(f, data)
+			s.Others = append(s.Others, ms...)
+			for _, m := range ms {
+				if m.Workload != nil {
+					s.addWorkload(m.Workload)
+					break
+				}
+			}
+		}
+	case ext == ".env" || strings.HasPrefix(base, ".env"):
+		if data := read(f); data != nil {
+			s.Others = append(s.Others, extractDotenv(f, data)...)
+		}
+	case ext == ".sh" || ext == ".bash":
+		if data := read(f); data != nil {
+			ms, err := extractShell(f, data)
+			if err != nil {
+				s.Errors = append(s.Errors, "envdrift: "+err.Error())
+			}
+			s.addShell(ms)
+		}
+	case ext == ".yml" || ext == ".yaml":
+		chart := ""
+		for _, c := range charts {
+			if prefix := c + "/"; c == "." || strings.HasPrefix(f, prefix) {
+				chart = c
+			}
+		}
+		if chart != "" {
+			rel := strings.TrimPrefix(f, chart+"/")
+			if chart == "." {
+				rel = f
+			}
+			if !strings.HasPrefix(rel, "templates/") {
+				return // values and Chart.yaml are read through the templates
+			}
+			data := read(f)
+			if data == nil {
+				return
+			}
+			vals := &valueResolver{file: path.Join(chart, "values.yaml")}
+			if vdata, err := ws.ReadFile(vals.file); err == nil {
+				if docs, err := parseYAMLDocs(vals.file, vdata); err == nil && len(docs) > 0 {
+					vals.root = docs[0]
+				} else if err != nil {
+					s.Errors = append(s.Errors, "envdrift: "+err.Error())
+				}
+			}
+			docs, err := parseYAMLDocs(f, detemplate(data))
+			if err != nil {
+				s.Errors = append(s.Errors, "envdrift: helm template (static scan): "+err.Error())
+			}
+			for _, w := range extractK8s(f, docs, vals, append(helmTemplateHints(f), path.Base(chart))) {
+				s.addWorkload(w)
+			}
+			return
+		}
+		data := read(f)
+		if data == nil {
+			return
+		}
+		docs, err := parseYAMLDocs(f, data)
+		if err != nil {
+			s.Errors = append(s.Errors, "envdrift: "+err.Error())
+		}
+		if isCompose(base, docs) {
+			ws, refs := extractCompose(f, docs)
+			for _, w := range ws {
+				s.addWorkload(w)
+			}
+			s.Others = append(s.Others, refs...)
+			return
+		}
+		for _, w := range extractK8s(f, docs, nil, nil) {
+			s.addWorkload(w)
+		}
+	}
+}
+
+func isCompose(base string, docs []*yaml.Node) bool {
+	if strings.Contains(base, "compose") {
+		return true
+	}
+	for _, d := range docs {
+		root := d
+		if len(root.Content) == 1 {
+			root = root.Content[0]
+		}
+		if mapGet(root, "services") != nil && mapGet(root, "kind") == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Scanned) addWorkload(w *Workload) {
+	for _, m := range w.Env {
+		m.Workload = w
+	}
+	s.Workloads = append(s.Workloads, w)
+}
+
+func (s *Scanned) addShell(ms []*Mention) {
+	seenW := map[*Workload]bool{}
+	for _, m := range ms {
+		s.Others = append(s.Others, m)
+		if m.Workload != nil && !seenW[m.Workload] {
+			seenW[m.Workload] = true
+			s.Workloads = append(s.Workloads, m.Workload)
+		}
+	}
+}
+
+// goStringNames returns env-looking string literals of a Go file (parsed, so comments
+// do not count).
+func goStringNames(src []byte) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+	if f == nil || err != nil && f.Decls == nil {
+		return nil
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if bl, ok := n.(*ast.BasicLit); ok && bl.Kind == token.STRING {
+			if v, err := strconv.Unquote(bl.Value); err == nil {
+				if validEnvName(v) && envNameRE.MatchString(v) && strings.ToUpper(v) == v {
+					out = append(out, v)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// Inventory renders the per-variable inventory (DESIGN.md "inventory.env").
+func (s *Scanned) Inventory() []checks.EnvVar {
+	m := map[string]*checks.EnvVar{}
+	get := func(n string) *checks.EnvVar {
+		if m[n] == nil {
+			m[n] = &checks.EnvVar{Name: n, ReadBy: []string{}, DocumentedIn: []string{}, SetIn: []string{}}
+		}
+		return m[n]
+	}
+	for _, r := range s.Go.Reads {
+		v := get(r.Name)
+		v.ReadBy = append(v.ReadBy, s.Go.BinariesOf(r.Pkg)...)
+		v.ReadAt = append(v.ReadAt, r.Loc.String())
+	}
+	for _, d := range s.Docs {
+		v := get(d.Name)
+		v.DocumentedIn = append(v.DocumentedIn, d.Loc.String())
+	}
+	for _, o := range s.allSets() {
+		v := get(o.Name)
+		v.SetIn = append(v.SetIn, o.Loc.String())
+	}
+	out := make([]checks.EnvVar, 0, len(m))
+	for _, v := range m {
+		v.ReadBy = uniq(v.ReadBy)
+		v.ReadAt = uniq(v.ReadAt)
+		v.DocumentedIn = uniq(v.DocumentedIn)
+		v.SetIn = uniq(v.SetIn)
+		out = append(out, *v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// allSets lists every place that gives a variable a value (scripts, .env, Dockerfiles,
+// manifests, compose), each once.
+func (s *Scanned) allSets() []*Mention {
+	seen := map[*Mention]bool{}
+	var out []*Mention
+	for _, o := range s.Others {
+		if o.Set && !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	for _, w := range s.Workloads {
+		for _, e := range w.Env {
+			if !seen[e] {
+				seen[e] = true
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+func uniq(xs []string) []string {
+	sort.Strings(xs)
+	out := xs[:0]
+	for i, x := range xs {
+		if i == 0 || x != xs[i-1] {
+			out = append(out, x)
+		}
+	}
+	if out == nil {
+		return []string{}
+	}
+	return out
 }
