@@ -110,8 +110,8 @@ func Evaluate(parsed []*Parsed, links map[string][]string, findings []checks.Fin
 			out = append(out, checks.Finding{
 				Rule: "claim-check-missing", File: p.File, Line: p.Line, Key: p.ID + ":" + strings.Join(missing, ","),
 				Evidence: strings.Join(missing, ", "), Related: more,
-				Message:  fmt.Sprintf("%s links %s, which %s not in the rule catalogue", p.ID, strings.Join(missing, ", "), isAre(len(missing))),
-				Fix:      "Use rule IDs from docs/CHECKS.md.",
+				Message: fmt.Sprintf("%s links %s, which %s not in the rule catalogue", p.ID, strings.Join(missing, ", "), isAre(len(missing))),
+				Fix:     "Use rule IDs from docs/CHECKS.md.",
 			})
 		}
 		if len(failing) > 0 {

@@ -498,7 +498,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 				Rule: "env-missing-in-deploy", File: w.Loc.File, Line: w.Loc.Line,
 				Message:  fmt.Sprintf("%s %q%s cannot be given %s: no env entry, values key or envFrom reference", kindNoun(kindOf(w)), w.Name, binDesc, strings.Join(missing, ", ")),
 				Evidence: strings.Join(missing, ", "), Key: w.Name + ":" + strings.Join(missing, ","),
-				Fix:      "Expose the variables in the manifest/chart (secrets through secretKeyRef or a mounted Secret).",
+				Fix: "Expose the variables in the manifest/chart (secrets through secretKeyRef or a mounted Secret).",
 			}
 			if b != nil {
 				f.Binary = b.Dir
@@ -520,7 +520,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 					Rule: "env-missing-in-deploy", File: m.Loc.File, Line: m.Loc.Line,
 					Message:  fmt.Sprintf("%s is set as a literal value for %q; pass it through a Secret reference", m.Name, w.Name),
 					Evidence: m.Name, Key: m.Name + "@" + w.Name + ":literal",
-					Fix:      "Use valueFrom.secretKeyRef (or a mounted Secret file) instead of a literal value.",
+					Fix: "Use valueFrom.secretKeyRef (or a mounted Secret file) instead of a literal value.",
 				})
 			}
 		}
