@@ -220,6 +220,9 @@ func (c *collector) file(p *packages.Package, f *ast.File) {
 		}
 		return true
 	})
+	// A descriptor reaching MustNewConstMetric through a closure parameter or a range
+	// over a literal list types every descriptor passed in.
+	c.expandIndirect(info, f)
 	// Resolve const-metric typings whose descriptor was declared later in the walk.
 	var rest []pendingType
 	for _, pt := range c.pend {
@@ -554,7 +557,9 @@ func (c *collector) addWellKnown(p *packages.Package, call *ast.CallExpr, lib st
 
 func (c *collector) fromKprom(p *packages.Package, defs map[types.Object]ast.Expr, call *ast.CallExpr) {
 	info := p.TypesInfo
-	if !c.registered(call) || len(call.Args) == 0 {
+	// kprom registers its metrics itself once the value is hooked into a client
+	// (kgo.WithHooks), typically far from where it is built: a construction counts.
+	if len(call.Args) == 0 {
 		return
 	}
 	file, line := c.pos(p, call.Pos())
@@ -634,4 +639,76 @@ func exprString(e ast.Expr) string {
 		return exprString(e.X) + "[" + exprString(e.Index) + "]"
 	}
 	return "expr"
+}
+
+// expandIndirect rewrites pending typings of closure parameters and range variables into
+// typings of the descriptors flowing into them (one file, one level).
+func (c *collector) expandIndirect(info *types.Info, f *ast.File) {
+	params := map[types.Object]struct {
+		fn  types.Object
+		idx int
+	}{}
+	ranges := map[types.Object]*ast.CompositeLit{}
+	calls := map[types.Object][]*ast.CallExpr{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, r := range n.Rhs {
+				fl, ok := ast.Unparen(r).(*ast.FuncLit)
+				if !ok || i >= len(n.Lhs) {
+					continue
+				}
+				fnObj := objOf(info, n.Lhs[i])
+				idx := 0
+				for _, fld := range fl.Type.Params.List {
+					for _, name := range fld.Names {
+						if o := info.Defs[name]; o != nil && fnObj != nil {
+							params[o] = struct {
+								fn  types.Object
+								idx int
+							}{fnObj, idx}
+						}
+						idx++
+					}
+					if len(fld.Names) == 0 {
+						idx++
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			if cl, ok := ast.Unparen(n.X).(*ast.CompositeLit); ok && n.Value != nil {
+				if o := objOf(info, n.Value); o != nil {
+					ranges[o] = cl
+				}
+			}
+		case *ast.CallExpr:
+			if o := objOf(info, n.Fun); o != nil {
+				calls[o] = append(calls[o], n)
+			}
+		}
+		return true
+	})
+	var next []pendingType
+	for _, pt := range c.pend {
+		if p, ok := params[pt.obj]; ok {
+			for _, call := range calls[p.fn] {
+				if p.idx < len(call.Args) {
+					if o := objOf(info, call.Args[p.idx]); o != nil {
+						next = append(next, pendingType{o, pt.typ})
+					}
+				}
+			}
+			continue
+		}
+		if cl, ok := ranges[pt.obj]; ok {
+			for _, el := range cl.Elts {
+				if o := objOf(info, el); o != nil {
+					next = append(next, pendingType{o, pt.typ})
+				}
+			}
+			continue
+		}
+		next = append(next, pt)
+	}
+	c.pend = next
 }
