@@ -1,10 +1,17 @@
-// Package dashboards is verify's dashboards stage: Grafana dashboards.
+// Package dashboards is verify's dashboards stage: it parses Grafana dashboards (panels,
+// collapsed and legacy rows, templating queries) and checks every Prometheus query
+// against the metric inventory (dashboard-unknown-metric) and the PromQL parser
+// (dashboard-invalid).
 package dashboards
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/streamaudit/streamaudit/checks"
+	"github.com/streamaudit/streamaudit/checks/metrics"
+	"github.com/streamaudit/streamaudit/checks/rules"
 )
 
 // Stage is the dashboards stage (see checks.Stage).
@@ -16,5 +23,88 @@ var Stage = checks.Stage{
 }
 
 func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
-	return nil // TODO(dashboards): not built yet
+	names, err := ws.Glob(ws.Config.Dashboards)
+	if err != nil {
+		return fmt.Errorf("dashboards: %w", err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var recorded map[string]bool
+	if in, err := rules.LoadWorkspace(ws, nil); err == nil {
+		recorded = Recorded(in.Files)
+	}
+	ix := metrics.NewIndex(st.Inventory.Metrics)
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".json") {
+			continue
+		}
+		data, err := ws.ReadFile(n)
+		if err != nil {
+			return fmt.Errorf("dashboards: %w", err)
+		}
+		st.Add(Check(Load(n, data), ix, recorded)...)
+	}
+	return nil
+}
+
+// Recorded returns the names recording rules of the files define: dashboards may query
+// them although no code exports them.
+func Recorded(files []*rules.File) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				if r.Record != "" {
+					m[r.Record] = true
+				}
+			}
+		}
+	}
+	return m
+}
+
+var builtin = map[string]bool{"up": true, "ALERTS": true, "ALERTS_FOR_STATE": true, "scrape_duration_seconds": true,
+	"scrape_samples_scraped": true, "scrape_samples_post_metric_relabeling": true, "scrape_series_added": true}
+
+// Check returns the findings for one dashboard. Unknown metrics are reported only when
+// the index holds an inventory (no Go code: nothing to compare against).
+func Check(d *Dashboard, ix *metrics.Index, recorded map[string]bool) []checks.Finding {
+	var out []checks.Finding
+	if d.Problem != nil {
+		return append(out, checks.Finding{Rule: "dashboard-invalid", File: d.Path, Line: d.Problem.Line,
+			Message: "dashboard cannot be read: " + d.Problem.Msg, Key: "load"})
+	}
+	for _, q := range d.Queries {
+		if q.Err != nil {
+			out = append(out, checks.Finding{Rule: "dashboard-invalid", File: d.Path, Line: q.Line,
+				Message:  fmt.Sprintf("%s: query does not parse: %v", q.Where, q.Err),
+				Evidence: q.Raw, Key: q.Where + " " + q.Raw})
+			continue
+		}
+		if ix.Len() == 0 {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, s := range rules.Selectors(q.Parsed) {
+			if s.Name == "" || seen[s.Name] || recorded[s.Name] || builtin[s.Name] || strings.Contains(s.Name, placeholder) {
+				continue
+			}
+			seen[s.Name] = true
+			if _, ok := ix.Lookup(s.Name); ok {
+				continue
+			}
+			f := checks.Finding{Rule: "dashboard-unknown-metric", File: d.Path, Line: q.Line,
+				Message:  fmt.Sprintf("%s queries %s, which the code does not export", q.Where, s.Name),
+				Evidence: q.Raw, Key: q.Where + " " + s.Name}
+			if sug := ix.Suggest(s.Name); sug != "" {
+				f.Fix = "did you mean " + sug + "?"
+			}
+			if ix.MaybeUnresolved(s.Name) {
+				f.Confidence = checks.ConfidenceLow
+			}
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -1,0 +1,61 @@
+package dashboards
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/streamaudit/streamaudit/checks/metrics"
+)
+
+func corporaDir(t *testing.T) string {
+	t.Helper()
+	d := os.Getenv("STREAMAUDIT_CORPORA")
+	if d == "" {
+		d = "/work/shared/corpora"
+	}
+	if _, err := os.Stat(d); err != nil {
+		t.Skipf("corpora not available at %s (set STREAMAUDIT_CORPORA): %v", d, err)
+	}
+	return d
+}
+
+// Every dashboard of the corpus loads; every Prometheus query parses after variable
+// substitution, or is reported with a line.
+func TestCorpusDashboards(t *testing.T) {
+	dir := corporaDir(t)
+	n, queries, skipped := 0, 0, 0
+	err := filepath.WalkDir(dir, func(p string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() || !strings.HasSuffix(p, ".json") || strings.HasSuffix(p, "jsonnetfile.json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		d := Load(rel, data)
+		n++
+		if d.Problem != nil {
+			t.Errorf("%s:%d: %s", rel, d.Problem.Line, d.Problem.Msg)
+			return nil
+		}
+		queries += len(d.Queries)
+		skipped += d.Skipped
+		for _, f := range Check(d, metrics.NewIndex(nil), nil) {
+			if f.Line == 0 {
+				t.Errorf("%s: finding without a line: %s", rel, f.Message)
+			}
+			t.Logf("%s:%d: %s", f.File, f.Line, f.Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 50 || queries < 1000 {
+		t.Fatalf("only %d dashboards with %d queries", n, queries)
+	}
+	t.Logf("%d dashboards, %d Prometheus queries, %d non-Prometheus targets skipped", n, queries, skipped)
+}
