@@ -76,7 +76,9 @@ func substitute(expr string, vars map[string]variable, bare string) (string, boo
 
 var simpleRE = regexp.MustCompile(`^[A-Za-z0-9_.:]+$`)
 
-func simpleValue(s string) bool { return s != "" && !strings.HasPrefix(s, "$") && simpleRE.MatchString(s) }
+func simpleValue(s string) bool {
+	return s != "" && !strings.HasPrefix(s, "$") && simpleRE.MatchString(s)
+}
 
 func isInterval(name string, vars map[string]variable) bool {
 	if strings.HasPrefix(name, "__") && (strings.Contains(name, "interval") || strings.Contains(name, "range")) {
