@@ -119,6 +119,9 @@ type goAnalyzer struct {
 	changed  bool
 	final    bool
 	seenRead map[string]bool
+	// passThrough holds os.Environ() calls that hand the environment to a child process
+	// (append(os.Environ(), ...), Env: os.Environ(), cmd.Env = ...): not reads.
+	passThrough map[ast.Node]bool
 }
 
 // moduleFiles reports whether pkg belongs to the audited tree (its files are below the root).
@@ -164,7 +167,7 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		}, nil)
 		inv.Binaries = append(inv.Binaries, b)
 	}
-	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}}
+	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}}
 	for i := 0; i < 8; i++ {
 		a.changed = false
 		a.walkAll()
@@ -230,6 +233,25 @@ func (a *goAnalyzer) walkBody(p *packages.Package, c *fnCtx, body ast.Node) {
 	// name function literals assigned to variables
 	litObj := map[*ast.FuncLit]types.Object{}
 	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "append" && len(n.Args) > 0 {
+				if _, isBuiltin := info.Uses[id].(*types.Builtin); isBuiltin {
+					a.passThrough[ast.Unparen(n.Args[0])] = true
+				}
+			}
+		case *ast.KeyValueExpr:
+			if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Env" {
+				a.passThrough[ast.Unparen(n.Value)] = true
+			}
+		}
+		if as, ok := n.(*ast.AssignStmt); ok && len(as.Lhs) == len(as.Rhs) {
+			for i, l := range as.Lhs {
+				if sel, ok := l.(*ast.SelectorExpr); ok && sel.Sel.Name == "Env" {
+					a.passThrough[ast.Unparen(as.Rhs[i])] = true
+				}
+			}
+		}
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			if len(n.Lhs) == len(n.Rhs) {
@@ -394,7 +416,7 @@ func (a *goAnalyzer) call(p *packages.Package, c *fnCtx, call *ast.CallExpr) {
 	case isPkgFunc(obj, "syscall", "Getenv"):
 		via = "syscall.Getenv"
 	case isPkgFunc(obj, "os", "Environ") || isPkgFunc(obj, "syscall", "Environ"):
-		if a.final {
+		if a.final && !a.passThrough[call] {
 			a.dynamic(p, call, obj.Pkg().Name()+".Environ() scans the whole environment")
 		}
 		return

@@ -47,6 +47,8 @@ type evaluator struct {
 	binRead map[string]map[string]bool // binary dir -> names
 	dynBins map[string]bool            // binaries with dynamic reads
 	anyDyn  bool
+	// consumed holds names that scripts read for themselves.
+	consumed map[string]bool
 }
 
 // Findings evaluates the env rules over the scanned inventories.
@@ -60,6 +62,12 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 				e.binRead[b] = map[string]bool{}
 			}
 			e.binRead[b][r.Name] = true
+		}
+	}
+	e.consumed = map[string]bool{}
+	for _, o := range s.Others {
+		if o.Consumed {
+			e.consumed[o.Name] = true
 		}
 	}
 	for _, d := range s.Go.Dynamic {
@@ -79,7 +87,7 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 }
 
 func (e *evaluator) readByCode(name string) bool {
-	return len(e.reads[name]) > 0 || e.s.OtherCode[name]
+	return len(e.reads[name]) > 0 || e.s.OtherCode[name] || e.consumed[name]
 }
 
 func (e *evaluator) conf(bin string) checks.Confidence {
@@ -89,7 +97,9 @@ func (e *evaluator) conf(bin string) checks.Confidence {
 	return checks.ConfidenceHigh
 }
 
-// mentions returns every non-Go location of each name, sorted, docs first.
+// mentions returns every non-Go location of each name, docs first. Values set for a
+// workload whose binary is not in the module (a Kafka broker image, apt-get, docker) are
+// that program's business and left out.
 func (e *evaluator) mentions() map[string][]*Mention {
 	m := map[string][]*Mention{}
 	seen := map[string]bool{}
@@ -105,9 +115,14 @@ func (e *evaluator) mentions() map[string][]*Mention {
 		add(d)
 	}
 	for _, o := range e.s.Others {
-		add(o)
+		if o.Workload == nil || e.binaryOf(o.Workload) != nil {
+			add(o)
+		}
 	}
 	for _, w := range e.s.Workloads {
+		if e.binaryOf(w) == nil {
+			continue
+		}
 		for _, x := range w.Env {
 			add(x)
 		}

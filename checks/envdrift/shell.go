@@ -117,7 +117,7 @@ func extractShell(file string, src []byte) ([]*Mention, error) {
 			if !validEnvName(name) || strings.ToUpper(name) != name || locals[name] && !exported[name] {
 				return true
 			}
-			out = append(out, &Mention{Name: name, Loc: at(n.Pos()), Kind: KindScript})
+			out = append(out, &Mention{Name: name, Loc: at(n.Pos()), Kind: KindScript, Consumed: !exported[name]})
 		}
 		return true
 	})

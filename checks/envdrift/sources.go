@@ -37,6 +37,9 @@ type Mention struct {
 	Workload *Workload
 	// Value is the literal value, when set with one (for evidence).
 	Value string
+	// Consumed is true for a script's own input: it expands the variable without
+	// exporting it or passing it on, so the script is the code that reads it.
+	Consumed bool
 }
 
 // Workload is one container (Kubernetes, Helm) or service (compose) or image
