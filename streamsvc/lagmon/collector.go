@@ -90,8 +90,13 @@ func (m *Monitor) values(s *Slot, now int64) values {
 	}
 	v.lagKnown = true
 	v.lag = max(end-pos, 0)
-	if v.lag == 0 || pos != s.seenPos {
+	switch {
+	case pos != s.seenPos:
 		s.seenPos, s.seenAt = pos, now
+	case v.lag == 0:
+		// Caught up as of the moment the end offset was observed: a stall that starts
+		// now is dated from there, not from when a refresh reveals the backlog.
+		s.seenAt = max(s.seenAt, s.endAt.Load())
 	}
 	if v.lag == 0 {
 		v.lagSecsKnown = true

@@ -43,18 +43,28 @@ type countingLister struct {
 	inner    *kadm.Client
 	calls    atomic.Int64
 	inFlight atomic.Int64
+	maxIn    atomic.Int64
+}
+
+func (c *countingLister) enter() {
+	c.calls.Add(1)
+	n := c.inFlight.Add(1)
+	for {
+		m := c.maxIn.Load()
+		if n <= m || c.maxIn.CompareAndSwap(m, n) {
+			return
+		}
+	}
 }
 
 func (c *countingLister) ListEndOffsets(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
-	c.calls.Add(1)
-	c.inFlight.Add(1)
+	c.enter()
 	defer c.inFlight.Add(-1)
 	return c.inner.ListEndOffsets(ctx, topics...)
 }
 
 func (c *countingLister) ListCommittedOffsets(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
-	c.calls.Add(1)
-	c.inFlight.Add(1)
+	c.enter()
 	defer c.inFlight.Add(-1)
 	return c.inner.ListCommittedOffsets(ctx, topics...)
 }
