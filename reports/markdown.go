@@ -178,8 +178,8 @@ func mdSummary(b *strings.Builder, rep *checks.Report, opt Options) {
 		if len(failing) == 0 {
 			continue
 		}
-		fmt.Fprintf(b, "- **%s** is marked %s in %s, but %s of its linked checks (%s) fail: %s.\n",
-			c.ID, c.Claimed, code(fmt.Sprintf("%s:%d", c.File, c.Line)), plural(len(failing), "finding", "findings"), strings.Join(c.Checks, ", "), findingList(failing, 4))
+		fmt.Fprintf(b, "- **%s** is marked %s in %s, but its linked checks (%s) report %s: %s.\n",
+			c.ID, c.Claimed, code(fmt.Sprintf("%s:%d", c.File, c.Line)), strings.Join(c.Checks, ", "), plural(len(failing), "finding", "findings"), findingList(failing, 4))
 		n++
 	}
 	for _, f := range rep.Findings {

@@ -89,7 +89,7 @@ func sarifResult(f checks.Finding, index map[string]int, withBaseline bool) *sar
 	if i, ok := index[f.Rule]; ok {
 		res.WithRuleIndex(i)
 	}
-	res.SetPartialFingerPrint(FingerprintKey, f.Fingerprint)
+	res.WithPartialFingerPrints(map[string]interface{}{FingerprintKey: f.Fingerprint})
 	for i, r := range f.Related {
 		l := sarifLocation(r).WithId(i + 1)
 		if r.Message != "" {
