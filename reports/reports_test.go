@@ -47,7 +47,7 @@ func sample() *checks.Report {
 				{File: "cmd/ws/main.go", Line: 110, Library: "franz-go", Role: "consumer", Secured: true, Binary: "./cmd/ws"},
 				{File: "internal/streaming/kafka.go", Line: 13, Library: "franz-go", Role: "admin", Secured: false, Binaries: []string{"./cmd/cli", "./cmd/ws"}, Func: "streaming.NewAdmin"},
 			},
-			Env: []checks.EnvVar{{Name: "KAFKA_BROKERS", ReadBy: []string{"./cmd/cli", "./cmd/ws"}, DocumentedIn: []string{"docs/CONFIGURATION.md:9"}, SetIn: []string{"deploy/helm/ws.yaml:20"}}},
+			Env:     []checks.EnvVar{{Name: "KAFKA_BROKERS", ReadBy: []string{"./cmd/cli", "./cmd/ws"}, DocumentedIn: []string{"docs/CONFIGURATION.md:9"}, SetIn: []string{"deploy/helm/ws.yaml:20"}}},
 			Metrics: []checks.Metric{{Name: "websocket_kafka_consumer_lag", Type: "gauge", Labels: []string{"topic", "partition"}, File: "cmd/ws/main.go", Line: 40, Resolved: true}},
 		},
 		Claims: []checks.Claim{
