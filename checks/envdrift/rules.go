@@ -488,26 +488,23 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 			continue
 		}
 		b := e.binaryOf(w)
+		if b == nil {
+			continue // a program of someone else (a broker image): its variables are not ours
+		}
 		set := map[string]*Mention{}
 		for _, m := range w.Env {
 			set[m.Name] = m
 		}
 		var missing []string
 		for _, n := range required {
-			if b != nil && !e.binRead[b.Dir][n] {
+			if !e.binRead[b.Dir][n] {
 				continue // the binary does not read it: nothing to pass
-			}
-			if b == nil && len(e.reads[n]) == 0 {
-				continue
 			}
 			if set[n] == nil && !w.Open {
 				missing = append(missing, n)
 			}
 		}
-		binDesc := ""
-		if b != nil {
-			binDesc = " (" + b.Dir + ")"
-		}
+		binDesc := " (" + b.Dir + ")"
 		if len(missing) > 0 {
 			f := checks.Finding{
 				Rule: "env-missing-in-deploy", File: w.Loc.File, Line: w.Loc.Line,
@@ -515,15 +512,13 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 				Evidence: strings.Join(missing, ", "), Key: w.Name + ":" + strings.Join(missing, ","),
 				Fix: "Expose the variables in the manifest/chart (secrets through secretKeyRef or a mounted Secret).",
 			}
-			if b != nil {
-				f.Binary = b.Dir
-				f.Confidence = e.conf(b.Dir)
-				for _, n := range missing {
-					for _, r := range e.reads[n] {
-						if b.closure[r.Pkg] {
-							f.Related = append(f.Related, checks.Location{File: r.Loc.File, Line: r.Loc.Line, Column: r.Loc.Column, Message: n + " read here"})
-							break
-						}
+			f.Binary = b.Dir
+			f.Confidence = e.conf(b.Dir)
+			for _, n := range missing {
+				for _, r := range e.reads[n] {
+					if b.closure[r.Pkg] {
+						f.Related = append(f.Related, checks.Location{File: r.Loc.File, Line: r.Loc.Line, Column: r.Loc.Column, Message: n + " read here"})
+						break
 					}
 				}
 			}

@@ -19,7 +19,7 @@ func extractShell(file string, src []byte) ([]*Mention, error) {
 	p := syntax.NewParser(syntax.KeepComments(false), syntax.Variant(syntax.LangBash), syntax.RecoverErrors(5))
 	f, err := p.Parse(bytes.NewReader(src), file)
 	if err != nil {
-		err = fmt.Errorf("%s: %w", file, trimShellErr(err, file))
+		err = fmt.Errorf("%s:%w", file, trimShellErr(err, file))
 	}
 	if f == nil {
 		return nil, err

@@ -80,6 +80,16 @@ func envTokens(s string) []tokenAt {
 	return out
 }
 
+// codeLanguages are fence languages where only quoted names count (in program code an
+// upper-case identifier is usually a constant, "NAME" in quotes is a key).
+var codeLanguages = map[string]bool{"go": true, "golang": true, "rust": true, "rs": true, "python": true, "py": true,
+	"java": true, "kotlin": true, "c": true, "cpp": true, "c++": true, "js": true, "javascript": true, "ts": true, "typescript": true}
+
+func quotedAt(s string, t tokenAt) bool {
+	end := t.off + len(t.name)
+	return t.off > 0 && end < len(s) && (s[t.off-1] == '"' && s[end] == '"' || s[t.off-1] == '\'' && s[end] == '\'' || s[t.off-1] == '`' && s[end] == '`')
+}
+
 type tokenAt struct {
 	name string
 	off  int
@@ -110,23 +120,27 @@ func extractMarkdown(file string, src []byte) []*Mention {
 			}
 			return ast.WalkSkipChildren, nil
 		case ast.KindFencedCodeBlock, ast.KindCodeBlock:
+			quotedOnly := false
+			if fb, ok := n.(*ast.FencedCodeBlock); ok {
+				quotedOnly = codeLanguages[strings.ToLower(string(fb.Language(d.Src)))]
+			}
 			l := n.Lines()
 			for i := 0; i < l.Len(); i++ {
 				seg := l.At(i)
 				line := d.Line(seg.Start)
-				for _, t := range envTokens(string(seg.Value(d.Src))) {
+				text := string(seg.Value(d.Src))
+				for _, t := range envTokens(text) {
+					if quotedOnly && !quotedAt(text, t) {
+						continue
+					}
 					add(t.name, line)
 				}
 			}
 			return ast.WalkSkipChildren, nil
 		case east.KindTableCell:
-			// plain text in a cell (code spans are found by the walk)
-			for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-				if t, ok := c.(*ast.Text); ok {
-					for _, tok := range envTokens(string(t.Segment.Value(d.Src))) {
-						add(tok.name, d.Line(t.Segment.Start))
-					}
-				}
+			// plain text in a cell; goldmark splits text at "_", so read the cell whole
+			for _, t := range envTokens(d.InlineText(n)) {
+				add(t.name, d.NodeLine(n))
 			}
 		}
 		return ast.WalkContinue, nil

@@ -273,7 +273,7 @@ func extractCompose(file string, docs []*yaml.Node) ([]*Workload, []*Mention) {
 						name = m[2]
 					}
 					if validEnvName(name) {
-						refs = append(refs, &Mention{Name: name, Loc: checks.Location{File: file, Line: n.Line}, Kind: KindCompose})
+						refs = append(refs, &Mention{Name: name, Loc: checks.Location{File: file, Line: n.Line}, Kind: KindCompose, Consumed: true})
 					}
 				}
 			}

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+
+	"example.com/drift/internal/conf"
+)
+
+func main() {
+	reset, _ := os.LookupEnv("KAFKA_AUTO_OFFSET_RESET")
+	_ = reset
+	_ = conf.FromEnv()
+	_, _ = conf.Security()
+	_ = conf.Topic()
+	_ = conf.Expand()
+	name := os.Args[1]
+	_ = os.Getenv(name)
+	cmd := exec.Command("true")
+	cmd.Env = append(os.Environ(), "A=B")
+	_ = conf.Dump()
+	_ = os.Getenv("SERVER_ONLY_UNDOCUMENTED")
+}

@@ -1,0 +1,57 @@
+// Package conf reads the drift fixture's environment through helpers.
+package conf
+
+import "os"
+
+// Prefix is the shared prefix of the Kafka variables.
+const Prefix = "KAFKA_"
+
+const topicKey = Prefix + "TOPIC"
+
+// EnvOr reads key or returns def.
+func EnvOr(key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func getenv(k string) string { return os.Getenv(k) }
+
+// kafka reads KAFKA_<suffix>.
+func kafka(suffix string) string { return EnvOr(Prefix+suffix, "") }
+
+// Topic reads KAFKA_TOPIC through a constant.
+func Topic() string { return EnvOr(topicKey, "t") }
+
+// Security reads the security settings through a prefixing helper.
+func Security() (string, string) { return kafka("SECURITY_PROTOCOL"), kafka("SASL_PASSWORD") }
+
+// FromLookup reads the group through a lookup function and a closure.
+func FromLookup(lookup func(string) (string, bool)) string {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
+	return get("KAFKA_GROUP_ID")
+}
+
+// FromEnv hands os.LookupEnv to FromLookup.
+func FromEnv() string { return FromLookup(os.LookupEnv) }
+
+// FromMap hands a map to FromLookup: not an env read.
+func FromMap(m map[string]string) string {
+	return FromLookup(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
+}
+
+// Dump scans the whole environment.
+func Dump() int {
+	n := 0
+	for range os.Environ() {
+		n++
+	}
+	return n
+}
+
+// Expand reads through os.ExpandEnv.
+func Expand() string { return os.ExpandEnv("${KAFKA_CLIENT_ID}-$HOSTNAME") }

@@ -1,0 +1,3 @@
+module github.com/kelseyhightower/envconfig
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sethvargo/go-envconfig
+
+go 1.26
