@@ -57,7 +57,7 @@ func TestExtractMarkdown(t *testing.T) {
 func TestExtractShell(t *testing.T) {
 	cases := []struct {
 		name, src, want string
-		workload    string
+		workload        string
 	}{
 		{"export", "export DASHSTREAM_TOPIC=x\n", "DASHSTREAM_TOPIC@1:set", ""},
 		{"export of a default read", "export A_B=\"${A_B:-1}\"\n", "A_B@1 A_B@1:set", ""},
