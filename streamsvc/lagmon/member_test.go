@@ -132,13 +132,15 @@ func (mb *member) stop() {
 // leave stops the loop and leaves the group now (second member leaving).
 func (mb *member) leave() { mb.stop() }
 
-func newAdmin(t *testing.T, c *kafkatest.Cluster) *kadm.Client {
-	t.Helper()
-	adm, err := kafkaconf.NewAdmin(c.Config(t, nil))
+func newAdmin(t *testing.T, c *kafkatest.Cluster) *kadm.Client { return newAdminTB(t, c) }
+
+func newAdminTB(tb testing.TB, c *kafkatest.Cluster) *kadm.Client {
+	tb.Helper()
+	adm, err := kafkaconf.NewAdmin(c.Config(tb, nil))
 	if err != nil {
-		t.Fatalf("admin: %v", err)
+		tb.Fatalf("admin: %v", err)
 	}
-	t.Cleanup(adm.Close)
+	tb.Cleanup(adm.Close)
 	return adm
 }
 

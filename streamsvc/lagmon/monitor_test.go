@@ -365,3 +365,64 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Errorf("Run = %v after cancel, want nil", err)
 	}
 }
+
+// blockingLister blocks each call until release is closed, then answers from offsets.
+type blockingLister struct {
+	started chan struct{}
+	release chan struct{}
+	offsets map[int32]int64
+}
+
+func (l *blockingLister) ListEndOffsets(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
+	close(l.started)
+	select {
+	case <-l.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	out := kadm.ListedOffsets{"t": {}}
+	for p, o := range l.offsets {
+		out["t"][p] = kadm.ListedOffset{Topic: "t", Partition: p, Offset: o}
+	}
+	return out, nil
+}
+
+func TestRefreshResultForRevokedPartitionIsFenced(t *testing.T) {
+	lister := &blockingLister{started: make(chan struct{}), release: make(chan struct{}), offsets: map[int32]int64{0: 100, 1: 100, 7: 100}}
+	m, reg := newTestMonitor(t, Config{}, lister)
+	m.Assigned(map[string][]int32{"t": {0, 1}})
+	now := time.Now()
+	for p := int32(0); p < 2; p++ {
+		m.ObserveFetches(fetch("t", p, 0, 0)) // hw 0: not fetched since
+		m.Committed("t", p, 0)
+	}
+	m.cfg.Now = func() time.Time { return now.Add(time.Hour) } // everything stale
+	done := make(chan struct{})
+	go func() { m.tick(context.Background()); close(done) }()
+	<-lister.started
+	m.Revoked(map[string][]int32{"t": {1}}) // revoke while ListOffsets is in flight
+	close(lister.release)
+	<-done
+	s := scrape(t, reg)
+	if got := s["websocket_kafka_consumer_lag"]; len(got) != 1 || got["t/0"] != 100 {
+		t.Errorf("lag series = %v, want only t/0 = 100", got)
+	}
+	if got := s["websocket_kafka_lag_fenced_updates_total"][""]; got != 1 {
+		t.Errorf("fenced = %v, want 1 (the revoked partition's end offset; partition 7 was never owned)", got)
+	}
+}
+
+func TestScrapeMakesNoKafkaRequest(t *testing.T) {
+	lister := &failLister{tb: t}
+	m, reg := newTestMonitor(t, Config{StaleAfter: time.Nanosecond}, lister)
+	assignN(m, "big", 10000)
+	for range 3 {
+		if got := scrape(t, reg)["websocket_kafka_owned_partitions"][""]; got != 10000 {
+			t.Fatalf("owned partitions = %v, want 10000", got)
+		}
+	}
+	// every partition is stale (no watermark) and still no request: only Run refreshes
+	if v := scrape(t, reg)["websocket_kafka_lag_watermark_age_seconds"]; len(v) != 10000 {
+		t.Errorf("%d watermark-age series, want 10000", len(v))
+	}
+}

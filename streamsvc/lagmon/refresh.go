@@ -50,25 +50,25 @@ func (m *Monitor) tick(ctx context.Context) {
 		return
 	}
 	var topics []string
-	stale := map[tp]bool{}
 	limit := now.Add(-m.cfg.StaleAfter).UnixNano()
 	for _, s := range a.order {
+		if len(topics) > 0 && topics[len(topics)-1] == s.topic {
+			continue // order is sorted by topic; this topic is already listed
+		}
 		if at := s.endAt.Load(); at == 0 || at < limit {
-			stale[tp{s.topic, s.partition}] = true
-			if len(topics) == 0 || topics[len(topics)-1] != s.topic { // order is sorted by topic
-				topics = append(topics, s.topic)
-			}
+			topics = append(topics, s.topic)
 		}
 	}
 	if len(topics) == 0 {
 		return
 	}
-	m.refresh(ctx, topics, stale, now)
+	m.refresh(ctx, topics, a, now)
 }
 
-// refresh runs one ListEndOffsets (or ListCommittedOffsets under read_committed) and
-// stores the results into the slots still owned afterwards.
-func (m *Monitor) refresh(ctx context.Context, topics []string, stale map[tp]bool, now time.Time) {
+// refresh runs one ListEndOffsets (or ListCommittedOffsets under read_committed) for the
+// topics of stale partitions and stores the results into every slot of those topics
+// still owned afterwards; asked is the assignment the request was built from.
+func (m *Monitor) refresh(ctx context.Context, topics []string, asked *assignment, now time.Time) {
 	m.lastRefresh = now
 	m.refreshes.Add(1)
 	cctx, cancel := context.WithTimeout(ctx, m.cfg.RefreshTimeout)
@@ -93,15 +93,16 @@ func (m *Monitor) refresh(ctx context.Context, topics []string, stale map[tp]boo
 			continue
 		}
 		for p, lo := range ps {
+			k := tp{topic, p}
 			if lo.Err != nil || lo.Offset < 0 {
-				if p >= 0 && stale[tp{topic, p}] {
+				if asked.slots[k] != nil {
 					failed = true
 				}
 				continue
 			}
-			s := a.slots[tp{topic, p}]
+			s := a.slots[k]
 			if s == nil {
-				if stale[tp{topic, p}] {
+				if asked.slots[k] != nil {
 					m.fenced.Inc() // revoked while the request was in flight
 				}
 				continue
