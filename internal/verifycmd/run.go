@@ -289,10 +289,13 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 	if len(stages) == 0 {
 		ranAny = true
 	}
-	st.Findings = append(st.Findings, overrideSeverity(ws.Config, invalidFindings(dirs))...)
+	late := invalidFindings(dirs)
 	if runsGo(stages) {
-		st.Findings = append(st.Findings, overrideSeverity(ws.Config, loadFindings(ctx, ws, st.Findings))...)
+		late = append(late, loadFindings(ctx, ws, st.Findings)...)
 	}
+	kept, sp := sup.filter(overrideSeverity(ws.Config, late))
+	suppressed = append(suppressed, sp...)
+	st.Findings = append(st.Findings, kept...)
 	if group == "claims" {
 		st.Findings = onlyRules(st.Findings, "claim-", "suppression-", "go-load", "config-")
 	}

@@ -1,0 +1,72 @@
+package verifycmd
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/streamaudit/streamaudit/checks"
+)
+
+func TestParseDirectives(t *testing.T) {
+	dir := "streamaudit:" + "ignore" // kept apart so this file holds no directive itself
+	src := strings.Join([]string{
+		"x := 1 //" + dir + " kafka-security built for tests only",
+		"//" + dir + " kafka-hotloop",
+		"# " + dir + " env-doc-stale documented for the legacy chart",
+		"<!-- " + dir + " claim-unverified tracked elsewhere -->",
+		"//" + dir,
+		"//" + dir + " no-such-rule because",
+		"// the docs say: //" + dir + " RULE reason",
+		`s := "` + dir + ` kafka-security x"`,
+		"//" + dir + "d kafka-security x",
+	}, "\n")
+	ds := parseDirectives("f.go", []byte(src))
+	type want struct {
+		line         int
+		rule, reason string
+		problem      string
+	}
+	wants := []want{
+		{1, "kafka-security", "built for tests only", ""},
+		{2, "kafka-hotloop", "", "a reason is required"},
+		{3, "env-doc-stale", "documented for the legacy chart", ""},
+		{4, "claim-unverified", "tracked elsewhere", ""},
+		{5, "", "", "needs a rule ID and a reason"},
+		{6, "no-such-rule", "because", "unknown rule"},
+	}
+	if len(ds) != len(wants) {
+		t.Fatalf("got %d directives, want %d: %+v", len(ds), len(wants), ds)
+	}
+	for i, w := range wants {
+		d := ds[i]
+		if d.Line != w.line || d.Rule != w.rule || d.Reason != w.reason || (w.problem == "") != (d.Problem == "") || !strings.Contains(d.Problem, w.problem) {
+			t.Errorf("directive %d = %+v, want %+v", i, d, w)
+		}
+	}
+	inv := invalidFindings(ds)
+	if len(inv) != 3 {
+		t.Errorf("invalid findings = %d, want 3", len(inv))
+	}
+}
+
+func TestSuppressorMatchesLineAboveAndSpan(t *testing.T) {
+	ds := []directive{
+		{File: "a.go", Line: 9, Rule: "kafka-security", Reason: "r"},
+		{File: "a.go", Line: 30, Rule: "kafka-security", Reason: "r"},
+	}
+	s := newSuppressor(ds)
+	fs := []checks.Finding{
+		{Rule: "kafka-security", File: "a.go", Line: 10},              // directive above
+		{Rule: "kafka-security", File: "a.go", Line: 12},              // too far
+		{Rule: "kafka-hotloop", File: "a.go", Line: 10},               // other rule
+		{Rule: "kafka-security", File: "a.go", Line: 28, EndLine: 32}, // directive inside the span
+		{Rule: "kafka-security", File: "b.go", Line: 10},              // other file
+	}
+	keep, sup := s.filter(fs)
+	if len(sup) != 2 || sup[0].Finding.Line != 10 || sup[1].Finding.Line != 28 {
+		t.Errorf("suppressed = %+v, want lines 10 and 28", sup)
+	}
+	if len(keep) != 3 {
+		t.Errorf("kept %d findings, want 3", len(keep))
+	}
+}
