@@ -426,3 +426,27 @@ func TestScrapeMakesNoKafkaRequest(t *testing.T) {
 		t.Errorf("%d watermark-age series, want 10000", len(v))
 	}
 }
+
+func TestExposition(t *testing.T) {
+	m, reg := newTestMonitor(t, Config{}, nil)
+	m.Assigned(map[string][]int32{"b": {10, 2}, "a": {0}})
+	now := time.Now()
+	m.ObserveFetches(fetch("b", 2, 7, 7, rec(3, now)))
+	m.Slot("b", 2).Processed(3, now)
+	m.ObserveFetches(fetch("a", 0, 1, 1, rec(0, now)))
+	m.Slot("a", 0).Processed(0, now)
+	want := `# HELP websocket_kafka_consumer_lag Records between the next record to process and the end offset (high watermark; last stable offset under read_committed), clamped at 0.
+# TYPE websocket_kafka_consumer_lag gauge
+websocket_kafka_consumer_lag{partition="0",topic="a"} 0
+websocket_kafka_consumer_lag{partition="2",topic="b"} 3
+# HELP websocket_kafka_owned_partitions Partitions currently assigned to this member.
+# TYPE websocket_kafka_owned_partitions gauge
+websocket_kafka_owned_partitions 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "websocket_kafka_consumer_lag", "websocket_kafka_owned_partitions"); err != nil {
+		t.Error(err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "websocket_kafka_lag_watermark_age_seconds"); err != nil || n != 3 {
+		t.Errorf("watermark age series = %d (%v), want 3 (one per owned partition)", n, err)
+	}
+}
