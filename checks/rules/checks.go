@@ -447,12 +447,20 @@ func requiredFix(req checks.RequiredAlert) string {
 	return fmt.Sprintf("add alert %s with expr on sum(rate(%s[5m])) and promtool unit tests", req.Alert, req.Uses[0])
 }
 
+// requiredFile is where findings about absent things point: the original of the first
+// rules.copies entry (the canonical rule file), else the first primary rule file, else
+// the configuration file.
 func (in *Input) requiredFile() string {
+	for _, c := range in.Config.Copies {
+		if len(c) > 0 {
+			return c[0]
+		}
+	}
+	for _, f := range in.primary() {
+		return f.Path
+	}
 	if in.ConfigFile != "" {
 		return in.ConfigFile
-	}
-	for _, f := range in.Files {
-		return f.Path
 	}
 	return ".streamaudit.yaml"
 }
