@@ -154,10 +154,10 @@ func TestLoadNotRules(t *testing.T) {
 
 func TestHelmDetection(t *testing.T) {
 	cases := map[string]bool{
-		"{{- /* comment */ -}}\ngroups: []\n": true,
-		"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up{job=\"{{ $job }}\"} == 0\n": true,
-		"groups:\n- name: g\n  rules:\n{{- if true }}\n  - alert: A\n    expr: up == 0\n{{- end }}\n": true,
-		"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      s: '{{ $labels.instance }} {{ if gt $value 1.0 }}x{{ end }}'\n": false,
+		"{{- /* comment */ -}}\ngroups: []\n":                                                                                                                                                true,
+		"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up{job=\"{{ $job }}\"} == 0\n":                                                                                                true,
+		"groups:\n- name: g\n  rules:\n{{- if true }}\n  - alert: A\n    expr: up == 0\n{{- end }}\n":                                                                                        true,
+		"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      s: '{{ $labels.instance }} {{ if gt $value 1.0 }}x{{ end }}'\n":                              false,
 		"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      s: |\n        {{ with query \"up\" }}\n        {{ . | first | value }}\n        {{ end }}\n": false,
 	}
 	for src, want := range cases {
