@@ -1,0 +1,124 @@
+package testbroker
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// ControlUsage documents the control API; GET / returns it.
+const ControlUsage = `testbroker control API
+GET    /state                                   brokers, topics (offsets, bytes), faults (JSON)
+POST   /faults/delay?key=Fetch&ms=500           delay every request of a kind
+POST   /faults/fail?key=Produce&topic=T[&error=TOPIC_AUTHORIZATION_FAILED]
+                                                answer requests of a kind (to a topic) with an error
+POST   /faults/unwritable?topic=T               every produce to T fails (not retried)
+POST   /faults/drop?topic=T                     produce requests to T close their connection
+DELETE /faults                                  clear every fault
+DELETE /faults/{id}                             clear one fault
+POST   /leaders/shuffle                         move partition leaders between brokers
+POST   /retention/apply                         apply retention now
+`
+
+// ControlHandler serves the control API. Bind it to loopback only: it has no
+// authentication.
+func (b *Broker) ControlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, ControlUsage)
+	})
+	mux.HandleFunc("GET /state", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, b.State()) })
+	mux.HandleFunc("POST /faults/delay", func(w http.ResponseWriter, r *http.Request) {
+		key, err := ParseKey(r.FormValue("key"))
+		if err != nil {
+			httpError(w, http.StatusBadRequest, "key: %v", err)
+			return
+		}
+		ms, err := strconv.Atoi(r.FormValue("ms"))
+		if err != nil || ms < 0 {
+			httpError(w, http.StatusBadRequest, "ms=%q: want a non-negative number of milliseconds", r.FormValue("ms"))
+			return
+		}
+		info, _ := b.delayRequests(key, time.Duration(ms)*time.Millisecond)
+		writeJSON(w, http.StatusCreated, info)
+	})
+	mux.HandleFunc("POST /faults/fail", func(w http.ResponseWriter, r *http.Request) {
+		key, err := ParseKey(r.FormValue("key"))
+		if err != nil {
+			httpError(w, http.StatusBadRequest, "key: %v", err)
+			return
+		}
+		var kerrv *kerr.Error
+		if e := r.FormValue("error"); e != "" {
+			if kerrv, err = ParseError(e); err != nil {
+				httpError(w, http.StatusBadRequest, "error: %v", err)
+				return
+			}
+		}
+		info, _ := b.failRequests(key, r.FormValue("topic"), kerrv)
+		writeJSON(w, http.StatusCreated, info)
+	})
+	mux.HandleFunc("POST /faults/unwritable", func(w http.ResponseWriter, r *http.Request) {
+		topic := r.FormValue("topic")
+		if topic == "" {
+			httpError(w, http.StatusBadRequest, "topic: required")
+			return
+		}
+		info, _ := b.failRequests(int16(kmsg.Produce), topic, kerr.TopicAuthorizationFailed)
+		writeJSON(w, http.StatusCreated, info)
+	})
+	mux.HandleFunc("POST /faults/drop", func(w http.ResponseWriter, r *http.Request) {
+		topic := r.FormValue("topic")
+		if topic == "" {
+			httpError(w, http.StatusBadRequest, "topic: required")
+			return
+		}
+		info, _ := b.dropProduceTo(topic)
+		writeJSON(w, http.StatusCreated, info)
+	})
+	mux.HandleFunc("DELETE /faults", func(w http.ResponseWriter, _ *http.Request) {
+		b.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("DELETE /faults/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.Atoi(r.PathValue("id"))
+		if err != nil {
+			httpError(w, http.StatusBadRequest, "fault id %q: want a number", r.PathValue("id"))
+			return
+		}
+		if !b.ClearFault(id) {
+			httpError(w, http.StatusNotFound, "fault %d: no such active fault", id)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /leaders/shuffle", func(w http.ResponseWriter, _ *http.Request) {
+		b.Cluster.ShufflePartitionLeaders()
+		writeJSON(w, http.StatusOK, b.State())
+	})
+	mux.HandleFunc("POST /retention/apply", func(w http.ResponseWriter, _ *http.Request) {
+		b.Cluster.ApplyRetention()
+		writeJSON(w, http.StatusOK, b.State())
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func httpError(w http.ResponseWriter, code int, format string, args ...any) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, format+"\n", args...)
+}
