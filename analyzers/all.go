@@ -6,6 +6,8 @@ package analyzers
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/streamaudit/streamaudit/analyzers/kafkadlqcommit"
+	"github.com/streamaudit/streamaudit/analyzers/kafkahotloop"
 	"github.com/streamaudit/streamaudit/analyzers/kafkasecurity"
 )
 
@@ -22,6 +24,8 @@ type Config struct {
 func All() []*analysis.Analyzer {
 	return []*analysis.Analyzer{
 		kafkasecurity.Analyzer,
+		kafkahotloop.Analyzer,
+		kafkadlqcommit.Analyzer,
 	}
 }
 
@@ -29,6 +33,8 @@ func All() []*analysis.Analyzer {
 func New(cfg Config) []*analysis.Analyzer {
 	return []*analysis.Analyzer{
 		kafkasecurity.New(kafkasecurity.Options{Providers: cfg.Providers, HonorIgnore: cfg.HonorIgnore}),
+		kafkahotloop.New(kafkahotloop.Options{HonorIgnore: cfg.HonorIgnore}),
+		kafkadlqcommit.New(kafkadlqcommit.Options{HonorIgnore: cfg.HonorIgnore}),
 	}
 }
 
