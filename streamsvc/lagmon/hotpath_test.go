@@ -2,6 +2,7 @@ package lagmon
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,17 @@ func BenchmarkProcessed(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		s.Processed(int64(i), ts)
+	}
+}
+
+// BenchmarkBaselineTwoAtomicStores is the floor Processed is compared against in the
+// same run: two bare atomic stores, no liveness check.
+func BenchmarkBaselineTwoAtomicStores(b *testing.B) {
+	var x, y atomic.Int64
+	ts := time.Unix(1700000000, 0)
+	for i := 0; b.Loop(); i++ {
+		x.Store(int64(i) + 1)
+		y.Store(ts.UnixNano())
 	}
 }
 
