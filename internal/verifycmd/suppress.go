@@ -3,6 +3,8 @@ package verifycmd
 import (
 	"bytes"
 	"fmt"
+	"go/scanner"
+	"go/token"
 	"strings"
 
 	"github.com/streamaudit/streamaudit/checks"
@@ -23,10 +25,16 @@ type directive struct {
 	Problem string
 }
 
-// parseDirectives finds every suppression directive in one file's content.
+// parseDirectives finds every suppression directive in one file's content. In Go files
+// only comments that start with the directive count (go/scanner finds them, so strings
+// and prose that quote the directive do not); elsewhere a line comment marker (#, //,
+// <!--) must precede it.
 func parseDirectives(file string, data []byte) []directive {
 	if !bytes.Contains(data, []byte(directiveName)) {
 		return nil
+	}
+	if strings.HasSuffix(file, ".go") {
+		return parseGoDirectives(file, data)
 	}
 	var out []directive
 	for i, line := range strings.Split(string(data), "\n") {
@@ -48,12 +56,52 @@ func parseDirectives(file string, data []byte) []directive {
 		if code := strings.TrimSuffix(before, marker); strings.Contains(code, "//") || strings.Contains(code, "#") || strings.Contains(code, "<!--") {
 			continue // quoted inside another comment (documentation of the directive)
 		}
-		rest := line[idx+len(directiveName):]
+		if code := strings.TrimSuffix(before, marker); strings.Count(code, `"`)%2 == 1 || strings.Count(code, "'")%2 == 1 {
+			continue // inside a quoted string
+		}
+		if d, ok := newDirective(file, i+1, idx+1, line[idx+len(directiveName):]); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func parseGoDirectives(file string, data []byte) []directive {
+	fset := token.NewFileSet()
+	tf := fset.AddFile(file, -1, len(data))
+	var sc scanner.Scanner
+	sc.Init(tf, data, func(token.Position, string) {}, scanner.ScanComments)
+	var out []directive
+	for {
+		pos, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok != token.COMMENT {
+			continue
+		}
+		text := strings.TrimPrefix(strings.TrimPrefix(lit, "//"), "/*")
+		text = strings.TrimSuffix(text, "*/")
+		trimmed := strings.TrimLeft(text, " \t")
+		if !strings.HasPrefix(trimmed, directiveName) {
+			continue
+		}
+		p := fset.Position(pos)
+		if d, ok := newDirective(file, p.Line, p.Column, trimmed[len(directiveName):]); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// newDirective parses what follows "streamaudit:ignore".
+func newDirective(file string, line, col int, rest string) (directive, bool) {
+	{
 		if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-			continue // e.g. streamaudit:ignored
+			return directive{}, false // e.g. streamaudit:ignored
 		}
 		rest = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "-->")), "*/"))
-		d := directive{File: file, Line: i + 1, Column: idx + 1}
+		d := directive{File: file, Line: line, Column: col}
 		fields := strings.Fields(rest)
 		switch {
 		case len(fields) == 0:
@@ -67,9 +115,8 @@ func parseDirectives(file string, data []byte) []directive {
 				d.Problem = fmt.Sprintf("//streamaudit:ignore %s: a reason is required", d.Rule)
 			}
 		}
-		out = append(out, d)
+		return d, true
 	}
-	return out
 }
 
 // suppressor applies directives to findings: a valid directive on a finding's line or on

@@ -9,42 +9,50 @@ import (
 
 func TestParseDirectives(t *testing.T) {
 	dir := "streamaudit:" + "ignore" // kept apart so this file holds no directive itself
-	src := strings.Join([]string{
-		"x := 1 //" + dir + " kafka-security built for tests only",
+	goSrc := strings.Join([]string{
+		"package p",
+		"var x = 1 //" + dir + " kafka-security built for tests only",
 		"//" + dir + " kafka-hotloop",
-		"# " + dir + " env-doc-stale documented for the legacy chart",
-		"<!-- " + dir + " claim-unverified tracked elsewhere -->",
-		"//" + dir,
-		"//" + dir + " no-such-rule because",
+		"// " + dir,
+		"/* " + dir + " no-such-rule because */",
 		"// the docs say: //" + dir + " RULE reason",
-		`s := "` + dir + ` kafka-security x"`,
+		"var s = \"//" + dir + " kafka-security x\"",
 		"//" + dir + "d kafka-security x",
 	}, "\n")
-	ds := parseDirectives("f.go", []byte(src))
+	other := strings.Join([]string{
+		"# " + dir + " env-doc-stale documented for the legacy chart",
+		"<!-- " + dir + " claim-unverified tracked elsewhere -->",
+		`key: "# ` + dir + ` env-doc-stale quoted"`,
+		"text that mentions " + dir + " without a marker",
+	}, "\n")
 	type want struct {
 		line         int
 		rule, reason string
 		problem      string
 	}
-	wants := []want{
-		{1, "kafka-security", "built for tests only", ""},
-		{2, "kafka-hotloop", "", "a reason is required"},
-		{3, "env-doc-stale", "documented for the legacy chart", ""},
-		{4, "claim-unverified", "tracked elsewhere", ""},
-		{5, "", "", "needs a rule ID and a reason"},
-		{6, "no-such-rule", "because", "unknown rule"},
-	}
-	if len(ds) != len(wants) {
-		t.Fatalf("got %d directives, want %d: %+v", len(ds), len(wants), ds)
-	}
-	for i, w := range wants {
-		d := ds[i]
-		if d.Line != w.line || d.Rule != w.rule || d.Reason != w.reason || (w.problem == "") != (d.Problem == "") || !strings.Contains(d.Problem, w.problem) {
-			t.Errorf("directive %d = %+v, want %+v", i, d, w)
+	check := func(file, src string, wants []want) {
+		ds := parseDirectives(file, []byte(src))
+		if len(ds) != len(wants) {
+			t.Fatalf("%s: got %d directives, want %d: %+v", file, len(ds), len(wants), ds)
+		}
+		for i, w := range wants {
+			d := ds[i]
+			if d.Line != w.line || d.Rule != w.rule || d.Reason != w.reason || (w.problem == "") != (d.Problem == "") || !strings.Contains(d.Problem, w.problem) {
+				t.Errorf("%s: directive %d = %+v, want %+v", file, i, d, w)
+			}
 		}
 	}
-	inv := invalidFindings(ds)
-	if len(inv) != 3 {
+	check("f.go", goSrc, []want{
+		{2, "kafka-security", "built for tests only", ""},
+		{3, "kafka-hotloop", "", "a reason is required"},
+		{4, "", "", "needs a rule ID and a reason"},
+		{5, "no-such-rule", "because", "unknown rule"},
+	})
+	check("chart.yaml", other, []want{
+		{1, "env-doc-stale", "documented for the legacy chart", ""},
+		{2, "claim-unverified", "tracked elsewhere", ""},
+	})
+	if inv := invalidFindings(parseDirectives("f.go", []byte(goSrc))); len(inv) != 3 {
 		t.Errorf("invalid findings = %d, want 3", len(inv))
 	}
 }
