@@ -24,12 +24,15 @@ build: deps
 run: build
 	@mkdir -p reports/latest/self reports/latest/dashstream-v7
 	@echo "== verify: this repository"
-	@$(BIN)/verify -format text -fail-on never . ; \
-	 $(BIN)/verify -format md,json,sarif -o reports/latest/self -fail-on never . >/dev/null
-	@echo "== verify: fixtures/dashstream-v7 (the audited state; findings expected)"
-	@$(BIN)/verify -format text -fail-on never -baseline fixtures/dashstream-v7/report-v6.json fixtures/dashstream-v7 ; \
-	 $(BIN)/verify -format md,json,sarif -o reports/latest/dashstream-v7 -fail-on never -baseline fixtures/dashstream-v7/report-v6.json fixtures/dashstream-v7 >/dev/null
-	@echo "reports written under reports/latest/{self,dashstream-v7}/report.{md,json,sarif}"
+	@$(BIN)/verify -format md,json,sarif,text -o reports/latest/self -fail-on never . && \
+	 cat reports/latest/self/report.txt
+	@echo
+	@echo "== verify: fixtures/dashstream-v7 (the audited state; findings expected), baseline: its v6 report"
+	@$(BIN)/verify -format md,json,sarif,text -o reports/latest/dashstream-v7 -fail-on never \
+	   -baseline fixtures/dashstream-v7/report-v6.json fixtures/dashstream-v7 && \
+	 cat reports/latest/dashstream-v7/report.txt
+	@echo
+	@echo "reports written under reports/latest/{self,dashstream-v7}/report.{md,json,sarif,txt}"
 
 ## test: every test (unit, integration on the in-process broker, kcat, promtool, browser,
 ## the short soak when a Docker engine answers) plus the dogfood gate.
@@ -44,7 +47,8 @@ test: deps
 
 ## test-dogfood: verify on this repository must report no error-level finding.
 test-dogfood: build
-	@if [ -x $(BIN)/verify ]; then echo "== verify (dogfood)"; $(BIN)/verify -format text -fail-on error . ; fi
+	@echo "== verify (dogfood: no error-level finding on this repository)"
+	@$(BIN)/verify -format text -color never -fail-on error .
 
 bench: deps
 	@$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench.out
@@ -60,7 +64,7 @@ serve: build
 	@$(BIN)/streamsvc serve --embedded
 
 audit: build
-	@$(BIN)/verify -format md -fail-on never . > reports/AUDIT.md
+	@$(BIN)/verify -format md -fail-on never . > reports/AUDIT.md.tmp && mv reports/AUDIT.md.tmp reports/AUDIT.md
 	@echo "reports/AUDIT.md regenerated"
 
 docs:
