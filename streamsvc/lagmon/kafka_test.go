@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -323,4 +324,58 @@ func TestSlowKafka(t *testing.T) {
 	if err := <-runDone; err != nil {
 		t.Errorf("Run = %v, want nil after cancel", err)
 	}
+}
+
+// TestPartitionsLostViaBroker: the broker fences the member (a heartbeat answered with
+// ILLEGAL_GENERATION), kgo calls OnPartitionsLost, and the scrape taken inside the
+// callback has no partition series; after the member rejoins, the partitions come back.
+func TestPartitionsLostViaBroker(t *testing.T) {
+	const topic, parts, group = "lost", 3, "g-lost"
+	c := kafkatest.New(t, kafkatest.Topic(topic, parts))
+	type lostScrape struct {
+		lost map[string][]int32
+		s    series
+	}
+	got := make(chan lostScrape, 4)
+	var mb *member
+	mb = startMember(t, c, group, topic, memberOpts{afterLost: func(l map[string][]int32) {
+		got <- lostScrape{l, scrape(t, mb.reg)}
+	}})
+	produce(t, c, topic, 10, parts)
+	waitFor(t, "caught up", func() bool { return allZero(lagsOf(scrape(t, mb.reg), topic, parts), parts) })
+	old := mb.m.Slot(topic, 0)
+
+	c.ControlKey(int16(kmsg.Heartbeat), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		resp := req.(*kmsg.HeartbeatRequest).ResponseKind().(*kmsg.HeartbeatResponse)
+		resp.ErrorCode = kerr.IllegalGeneration.Code
+		return resp, nil, true
+	})
+	var ls lostScrape
+	select {
+	case ls = <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("OnPartitionsLost never called after the fenced heartbeat")
+	}
+	if n := len(ls.lost[topic]); n != parts {
+		t.Fatalf("lost %v, want all %d partitions", ls.lost, parts)
+	}
+	for _, name := range partitionMetrics {
+		if v := ls.s[name]; len(v) != 0 {
+			t.Errorf("scrape after OnPartitionsLost has %s series %v, want none", name, v)
+		}
+	}
+	if v := ls.s["websocket_kafka_owned_partitions"][""]; v != 0 {
+		t.Errorf("owned partitions after lost = %v, want 0", v)
+	}
+	if v := ls.s["websocket_kafka_rebalances_total"]["lost"]; v != 1 {
+		t.Errorf("rebalances_total{type=lost} = %v, want 1", v)
+	}
+	old.Processed(999, time.Now())
+	if v := scrape(t, mb.reg)["websocket_kafka_lag_fenced_updates_total"][""]; v < 1 {
+		t.Errorf("late update after lost: fenced = %v, want >= 1", v)
+	}
+
+	waitFor(t, "rejoined with all partitions", func() bool { return mb.m.Owned() == parts })
+	produce(t, c, topic, 5, parts)
+	waitFor(t, "caught up again", func() bool { return allZero(lagsOf(scrape(t, mb.reg), topic, parts), parts) })
 }

@@ -32,10 +32,11 @@ type member struct {
 }
 
 type memberOpts struct {
-	cfg      Config
-	lister   EndOffsetLister
-	extra    []kgo.Opt
-	keepCtrl bool // KeepControlRecords: control records are marked processed, not handled
+	cfg       Config
+	lister    EndOffsetLister
+	extra     []kgo.Opt
+	keepCtrl  bool // KeepControlRecords: control records are marked processed, not handled
+	afterLost func(lost map[string][]int32)
 }
 
 func startMember(t *testing.T, c *kafkatest.Cluster, group, topic string, o memberOpts) *member {
@@ -59,7 +60,12 @@ func startMember(t *testing.T, c *kafkatest.Cluster, group, topic string, o memb
 			mb.commit(ctx, cl)
 			m.Revoked(r)
 		}),
-		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, l map[string][]int32) { m.Lost(l) }),
+		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, l map[string][]int32) {
+			m.Lost(l)
+			if o.afterLost != nil {
+				o.afterLost(l)
+			}
+		}),
 	}, o.extra...)
 	if o.keepCtrl {
 		opts = append(opts, kgo.KeepControlRecords())
