@@ -89,6 +89,9 @@ func TestLagMatchesKadmAndStalledConsumer(t *testing.T) {
 		s := scrape(t, mb.reg)
 		want := kadmLag(t, adm, "g-stall")
 		got := lagsOf(s, topic, parts)
+		if len(want) != parts || len(got) != parts {
+			t.Fatalf("round %d: kadm.Lag %v, lag series %v: want %d partitions each", round, want, got, parts)
+		}
 		for k, w := range want {
 			if w != float64(10*round) || got[k] != w {
 				t.Errorf("round %d: lag %s = %v, kadm.Lag %v, want both %d", round, k, got[k], w, 10*round)
@@ -126,8 +129,9 @@ func TestReadCommittedTransactions(t *testing.T) {
 	c := kafkatest.New(t, kafkatest.Topic(topic, parts))
 	adm := newAdmin(t, c)
 	lister := &countingLister{inner: adm}
+	clk := newFakeClock()
 	mb := startMember(t, c, "g-tx", topic, memberOpts{
-		cfg:      Config{ReadCommitted: true},
+		cfg:      Config{ReadCommitted: true, Now: clk.Now, StaleAfter: 10 * time.Second, MinRefreshInterval: 5 * time.Second},
 		lister:   lister,
 		extra:    []kgo.Opt{kgo.FetchIsolationLevel(kgo.ReadCommitted())},
 		keepCtrl: true,
@@ -169,6 +173,27 @@ func TestReadCommittedTransactions(t *testing.T) {
 			t.Errorf("lag seconds %s = %v caught up, want 0", k, v)
 		}
 	}
+	// a backlog of committed transactions while the consumer is stalled: after one
+	// refresh (last stable offsets) the lag equals kadm.Lag, markers included
+	mb.paused.Store(true)
+	waitFor(t, "consume loop stalled", mb.idle.Load)
+	txn(10, kgo.TryCommit)
+	clk.Advance(11 * time.Second)
+	mb.m.tick(ctx)
+	want := kadmLag(t, adm, "g-tx")
+	lags := lagsOf(scrape(t, mb.reg), topic, parts)
+	if len(lags) != parts || len(want) != parts {
+		t.Fatalf("read_committed backlog: lag series %v, kadm.Lag %v: want %d partitions each", lags, want, parts)
+	}
+	for k, w := range lags {
+		if w != want[k] || w != 11 {
+			t.Errorf("read_committed backlog: lag %s = %v, kadm.Lag %v, want both 11 (10 records + commit marker)", k, w, want[k])
+		}
+	}
+	mb.paused.Store(false)
+	waitFor(t, "50 committed records processed", func() bool { return mb.processed.Load() == 50 })
+	waitFor(t, "lag 0 again", func() bool { return allZero(lagsOf(scrape(t, mb.reg), topic, parts), parts) })
+
 	// an open transaction does not count: the last stable offset stays before it
 	if err := prod.BeginTransaction(); err != nil {
 		t.Fatal(err)
@@ -178,6 +203,7 @@ func TestReadCommittedTransactions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	clk.Advance(11 * time.Second)
 	mb.m.tick(ctx) // a refresh (ListCommittedOffsets) must not raise lag past the LSO
 	for range 3 {
 		if got := lagsOf(scrape(t, mb.reg), topic, parts); !allZero(got, parts) {
@@ -188,7 +214,7 @@ func TestReadCommittedTransactions(t *testing.T) {
 	if err := prod.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "committed open transaction processed", func() bool { return mb.processed.Load() == 32 })
+	waitFor(t, "committed open transaction processed", func() bool { return mb.processed.Load() == 52 })
 	waitFor(t, "lag back to 0", func() bool { return allZero(lagsOf(scrape(t, mb.reg), topic, parts), parts) })
 }
 
