@@ -104,8 +104,12 @@ func extractMarkdown(file string, src []byte) []*Mention {
 	}
 	d := mdtext.Parse(src)
 	var out []*Mention
+	seen := map[tokenAt]bool{}
 	add := func(name string, line int) {
-		out = append(out, &Mention{Name: name, Loc: checks.Location{File: file, Line: line}, Kind: KindDoc})
+		if k := (tokenAt{name: name, off: line}); !seen[k] {
+			seen[k] = true
+			out = append(out, &Mention{Name: name, Loc: checks.Location{File: file, Line: line}, Kind: KindDoc})
+		}
 	}
 	_ = ast.Walk(d.Root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
