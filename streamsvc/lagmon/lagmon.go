@@ -133,7 +133,8 @@ type Monitor struct {
 	lastPoll   prometheus.Gauge
 
 	// consume-loop-only state (ObserveFetches)
-	batched []*Slot
+	batched    []*Slot
+	observeGen uint64
 
 	// refresher state (Run goroutine only)
 	lastRefresh time.Time

@@ -450,3 +450,18 @@ websocket_kafka_owned_partitions 3
 		t.Errorf("watermark age series = %d (%v), want 3 (one per owned partition)", n, err)
 	}
 }
+
+func TestSecondBatchInOnePollKeepsTheFirst(t *testing.T) {
+	clk := newFakeClock()
+	m, reg := newTestMonitor(t, Config{Now: clk.Now}, nil)
+	m.Assigned(map[string][]int32{"t": {0}})
+	t0 := clk.Now()
+	fs := append(fetch("t", 0, 10, 10, rec(0, t0), rec(1, t0.Add(time.Second))),
+		fetch("t", 0, 10, 10, rec(2, t0.Add(5*time.Second)), rec(3, t0.Add(6*time.Second)))...)
+	m.ObserveFetches(fs)
+	clk.Advance(10 * time.Second)
+	m.Slot("t", 0).Processed(0, t0)
+	if got := scrape(t, reg)["websocket_kafka_lag_seconds"]["t/0"]; got != 9 {
+		t.Errorf("lag seconds = %v, want 9 (record 1 of the first batch is next)", got)
+	}
+}

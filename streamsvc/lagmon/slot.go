@@ -35,6 +35,7 @@ type Slot struct {
 	endAt     atomic.Int64 // unix ns when hw/lso were observed, 0 never
 	delivered atomic.Int64 // offset after the last record handed to the consume loop
 	batch     atomic.Pointer[[]*kgo.Record]
+	batchGen  uint64 // ObserveFetches call that set batch (consume loop only)
 
 	// written by Committed
 	committed atomic.Int64
@@ -81,6 +82,7 @@ func (s *Slot) Live() bool { return s != nil && s.live.Load() }
 func (m *Monitor) ObserveFetches(fs kgo.Fetches) {
 	a := m.current.Load()
 	now := m.now()
+	m.observeGen++
 	for _, s := range m.batched {
 		s.batch.Store(nil) // release the previous poll's records
 	}
@@ -123,8 +125,14 @@ func (m *Monitor) ObserveFetches(fs kgo.Fetches) {
 					s.next.CompareAndSwap(next, first)
 				}
 				s.delivered.Store(p.Records[n-1].Offset + 1)
-				s.batch.Store(&p.Records)
-				m.batched = append(m.batched, s)
+				if s.batchGen != m.observeGen {
+					// The first batch of a partition in one poll is processed first;
+					// a second one (two buffered responses) waits for the next poll's
+					// lookup, and the fallback covers it meanwhile.
+					s.batchGen = m.observeGen
+					s.batch.Store(&p.Records)
+					m.batched = append(m.batched, s)
+				}
 			}
 		}
 	}
