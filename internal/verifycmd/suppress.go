@@ -27,8 +27,8 @@ type directive struct {
 
 // parseDirectives finds every suppression directive in one file's content. In Go files
 // only comments that start with the directive count (go/scanner finds them, so strings
-// and prose that quote the directive do not); elsewhere a line comment marker (#, //,
-// <!--) must precede it.
+// and prose that quote the directive do not); in Markdown only <!-- comments -->;
+// elsewhere a comment marker (#, //) outside quotes must precede it.
 func parseDirectives(file string, data []byte) []directive {
 	if !bytes.Contains(data, []byte(directiveName)) {
 		return nil
@@ -44,7 +44,11 @@ func parseDirectives(file string, data []byte) []directive {
 		}
 		before := strings.TrimRight(line[:idx], " \t")
 		marker := ""
-		for _, m := range []string{"//", "#", "<!--", "/*"} {
+		markers := []string{"//", "#", "<!--", "/*"}
+		if isMarkdown(file) {
+			markers = []string{"<!--"} // prose and code samples may quote the directive
+		}
+		for _, m := range markers {
 			if strings.HasSuffix(before, m) {
 				marker = m
 				break
@@ -56,7 +60,7 @@ func parseDirectives(file string, data []byte) []directive {
 		if code := strings.TrimSuffix(before, marker); strings.Contains(code, "//") || strings.Contains(code, "#") || strings.Contains(code, "<!--") {
 			continue // quoted inside another comment (documentation of the directive)
 		}
-		if code := strings.TrimSuffix(before, marker); strings.Count(code, `"`)%2 == 1 || strings.Count(code, "'")%2 == 1 {
+		if code := strings.TrimSuffix(before, marker); strings.Count(code, `"`)%2 == 1 || strings.Count(code, "'")%2 == 1 || strings.Count(code, "`")%2 == 1 {
 			continue // inside a quoted string
 		}
 		if d, ok := newDirective(file, i+1, idx+1, line[idx+len(directiveName):]); ok {
@@ -64,6 +68,10 @@ func parseDirectives(file string, data []byte) []directive {
 		}
 	}
 	return out
+}
+
+func isMarkdown(file string) bool {
+	return strings.HasSuffix(file, ".md") || strings.HasSuffix(file, ".markdown")
 }
 
 func parseGoDirectives(file string, data []byte) []directive {

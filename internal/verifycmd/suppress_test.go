@@ -24,6 +24,7 @@ func TestParseDirectives(t *testing.T) {
 		"<!-- " + dir + " claim-unverified tracked elsewhere -->",
 		`key: "# ` + dir + ` env-doc-stale quoted"`,
 		"text that mentions " + dir + " without a marker",
+		"(`# " + dir + " RULE reason` in YAML)",
 	}, "\n")
 	type want struct {
 		line         int
@@ -51,6 +52,9 @@ func TestParseDirectives(t *testing.T) {
 	check("chart.yaml", other, []want{
 		{1, "env-doc-stale", "documented for the legacy chart", ""},
 		{2, "claim-unverified", "tracked elsewhere", ""},
+	})
+	check("README.md", "**//"+dir+" without a rule** prose\n```\n//"+dir+" kafka-security sample\n```\n<!-- "+dir+" env-doc-stale legacy name -->\n", []want{
+		{5, "env-doc-stale", "legacy name", ""},
 	})
 	if inv := invalidFindings(parseDirectives("f.go", []byte(goSrc))); len(inv) != 3 {
 		t.Errorf("invalid findings = %d, want 3", len(inv))
