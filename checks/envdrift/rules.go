@@ -484,7 +484,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 		if w.Env == nil && !w.Open && w.Loc.File == "" {
 			continue
 		}
-		if kindOf(w) != KindManifest && kindOf(w) != KindCompose {
+		if w.Kind != KindManifest && w.Kind != KindCompose {
 			continue
 		}
 		b := e.binaryOf(w)
@@ -508,7 +508,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 		if len(missing) > 0 {
 			f := checks.Finding{
 				Rule: "env-missing-in-deploy", File: w.Loc.File, Line: w.Loc.Line,
-				Message:  fmt.Sprintf("%s %q%s cannot be given %s: no env entry, values key or envFrom reference", kindNoun(kindOf(w)), w.Name, binDesc, strings.Join(missing, ", ")),
+				Message:  fmt.Sprintf("%s %q%s cannot be given %s: no env entry, values key or envFrom reference", kindNoun(w.Kind), w.Name, binDesc, strings.Join(missing, ", ")),
 				Evidence: strings.Join(missing, ", "), Key: w.Name + ":" + strings.Join(missing, ","),
 				Fix: "Expose the variables in the manifest/chart (secrets through secretKeyRef or a mounted Secret).",
 			}
@@ -525,7 +525,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 			out = append(out, f)
 		}
 		for _, m := range w.Env {
-			if secretNameRE.MatchString(m.Name) && !m.Secret && m.Value != "" && !strings.Contains(m.Value, "__") && kindOf(w) == KindManifest && matchesAny(patterns, m.Name) {
+			if secretNameRE.MatchString(m.Name) && !m.Secret && m.Value != "" && !strings.Contains(m.Value, "__") && w.Kind == KindManifest && matchesAny(patterns, m.Name) {
 				out = append(out, checks.Finding{
 					Rule: "env-missing-in-deploy", File: m.Loc.File, Line: m.Loc.Line,
 					Message:  fmt.Sprintf("%s is set as a literal value for %q; pass it through a Secret reference", m.Name, w.Name),
@@ -545,20 +545,6 @@ func matchesAny(patterns []string, name string) bool {
 		}
 	}
 	return false
-}
-
-func kindOf(w *Workload) string {
-	for _, m := range w.Env {
-		return m.Kind
-	}
-	ext := strings.ToLower(path.Ext(w.Loc.File))
-	switch {
-	case strings.Contains(strings.ToLower(path.Base(w.Loc.File)), "compose"):
-		return KindCompose
-	case ext == ".yml" || ext == ".yaml":
-		return KindManifest
-	}
-	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -34,7 +34,7 @@ func doc(s *Scanned, name string) {
 }
 
 func workload(s *Scanned, name string, hints []string, env ...*Mention) *Workload {
-	w := &Workload{Name: name, Hints: append([]string{name}, hints...), Loc: checks.Location{File: "deploy/" + name + ".yaml", Line: 3}}
+	w := &Workload{Kind: KindManifest, Name: name, Hints: append([]string{name}, hints...), Loc: checks.Location{File: "deploy/" + name + ".yaml", Line: 3}}
 	for _, m := range env {
 		m.Workload = w
 		m.Set = true

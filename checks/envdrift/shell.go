@@ -78,7 +78,7 @@ func extractShell(file string, src []byte) ([]*Mention, error) {
 				}
 				var w *Workload
 				if len(n.Assigns) > 0 {
-					w = &Workload{Name: cmd, Loc: at(n.Pos()), Hints: []string{path.Base(cmd)}}
+					w = &Workload{Kind: KindScript, Name: cmd, Loc: at(n.Pos()), Hints: []string{path.Base(cmd)}}
 					for _, a := range n.Args[1:] {
 						if l := a.Lit(); l != "" {
 							w.Hints = append(w.Hints, l)

@@ -45,6 +45,7 @@ type Mention struct {
 // Workload is one container (Kubernetes, Helm) or service (compose) or image
 // (Dockerfile) that runs a binary.
 type Workload struct {
+	Kind string          // KindManifest, KindCompose, KindDockerfile or KindScript
 	Name string          // container/service name
 	Loc  checks.Location // where it is declared
 	// Hints are strings that name the binary: workload and container names, the image,
@@ -178,7 +179,7 @@ func extractDotenv(file string, src []byte) []*Mention {
 // extractDockerfile reads ENV and ARG instructions (with line continuations) and the
 // ENTRYPOINT/CMD/COPY hints naming the binary. It returns one workload for the image.
 func extractDockerfile(file string, src []byte) []*Mention {
-	w := &Workload{Name: file, Loc: checks.Location{File: file, Line: 1}, Hints: []string{file}}
+	w := &Workload{Kind: KindDockerfile, Name: file, Loc: checks.Location{File: file, Line: 1}, Hints: []string{file}}
 	var out []*Mention
 	lines := strings.Split(string(src), "\n")
 	for i := 0; i < len(lines); i++ {

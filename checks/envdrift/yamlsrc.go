@@ -153,7 +153,7 @@ func extractK8s(file string, docs []*yaml.Node, vals *valueResolver, extraHints 
 }
 
 func container(file string, c *yaml.Node, resName string, vals *valueResolver, extraHints []string) *Workload {
-	w := &Workload{Name: vals.subst(scalar(mapGet(c, "name"))), Loc: checks.Location{File: file, Line: c.Line}}
+	w := &Workload{Kind: KindManifest, Name: vals.subst(scalar(mapGet(c, "name"))), Loc: checks.Location{File: file, Line: c.Line}}
 	if w.Name == "" || strings.Contains(w.Name, phTpl) {
 		w.Name = vals.subst(resName)
 	}
@@ -288,7 +288,7 @@ func extractCompose(file string, docs []*yaml.Node) ([]*Workload, []*Mention) {
 		}
 		for i := 0; i+1 < len(svcs.Content); i += 2 {
 			name, s := svcs.Content[i], svcs.Content[i+1]
-			w := &Workload{Name: name.Value, Loc: checks.Location{File: file, Line: name.Line}, Hints: []string{name.Value, scalar(mapGet(s, "image")), scalar(mapGet(s, "container_name"))}}
+			w := &Workload{Kind: KindCompose, Name: name.Value, Loc: checks.Location{File: file, Line: name.Line}, Hints: []string{name.Value, scalar(mapGet(s, "image")), scalar(mapGet(s, "container_name"))}}
 			for _, key := range []string{"command", "entrypoint"} {
 				n := mapGet(s, key)
 				w.Hints = append(w.Hints, scalar(n))
