@@ -22,6 +22,7 @@ func repoConfig(t *testing.T, root string) *checks.Config {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ensureLagCopies(t, root, cfg)
 		return cfg
 	}
 	cfg := checks.DefaultConfig()
@@ -29,12 +30,27 @@ func repoConfig(t *testing.T, root string) *checks.Config {
 	cfg.Rules.Copies = [][]string{
 		{"deploy/prometheus/alerts.yml", "deploy/helm/streamsvc/files/alerts.yml"},
 	}
-	if _, err := os.Stat(filepath.Join(root, "deploy/prometheus/lag_alerts.yml")); err == nil {
-		cfg.Rules.Copies = append(cfg.Rules.Copies, []string{"deploy/prometheus/lag_alerts.yml", "deploy/helm/streamsvc/files/lag_alerts.yml"})
-	}
+	ensureLagCopies(t, root, cfg)
 	cfg.Rules.RequiredAlerts = []checks.RequiredAlert{{Alert: "KafkaInfraErrorsHigh", Uses: []string{"websocket_infrastructure_errors_total"}}}
 	cfg.Dashboards = []string{"deploy/grafana/*.json"}
 	return cfg
+}
+
+// ensureLagCopies adds the lag-alert copy pair when the configuration lacks it: the Helm
+// chart ships both rule files, and without the pair their alerts count as duplicates.
+func ensureLagCopies(t *testing.T, root string, cfg *checks.Config) {
+	t.Helper()
+	pair := []string{"deploy/prometheus/lag_alerts.yml", "deploy/helm/streamsvc/files/lag_alerts.yml"}
+	if _, err := os.Stat(filepath.Join(root, pair[0])); err != nil {
+		return
+	}
+	for _, c := range cfg.Rules.Copies {
+		if len(c) > 0 && c[0] == pair[0] {
+			return
+		}
+	}
+	t.Logf("configuration lacks rules.copies %v: added for this test", pair)
+	cfg.Rules.Copies = append(cfg.Rules.Copies, pair)
 }
 
 // streamsvc's own alerts, Helm copies and dashboard pass the metrics, rules and
