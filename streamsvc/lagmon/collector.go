@@ -4,7 +4,6 @@ import (
 	"sort"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 var (
@@ -38,7 +37,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range a.order {
 		v := m.values(s, now)
 		gauge := func(d *prometheus.Desc, x float64) {
-			ch <- &gaugeMetric{desc: d, labels: s.labelPairs, value: x}
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, s.topic, s.label)
 		}
 		if v.lagKnown {
 			gauge(descLag, float64(v.lag))
@@ -133,28 +132,4 @@ func (m *Monitor) sample(a *assignment, now int64) {
 	for _, s := range a.order {
 		m.values(s, now)
 	}
-}
-
-// gaugeMetric is a gauge sample with the slot's label pairs, built once at assignment
-// (sorted by name, never modified, shared read-only by concurrent scrapes). It saves the
-// label construction and validation of prometheus.NewConstMetric on every scrape.
-type gaugeMetric struct {
-	desc   *prometheus.Desc
-	labels []*dto.LabelPair
-	value  float64
-}
-
-func (g *gaugeMetric) Desc() *prometheus.Desc { return g.desc }
-
-func (g *gaugeMetric) Write(out *dto.Metric) error {
-	v := g.value
-	out.Label = g.labels
-	out.Gauge = &dto.Gauge{Value: &v}
-	return nil
-}
-
-// labelPairs returns the sorted topic/partition label pairs of a slot.
-func labelPairs(topic, partition string) []*dto.LabelPair {
-	pn, tn := "partition", "topic"
-	return []*dto.LabelPair{{Name: &pn, Value: &partition}, {Name: &tn, Value: &topic}}
 }

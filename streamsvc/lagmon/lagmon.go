@@ -270,7 +270,6 @@ func (m *Monitor) now() int64 { return m.cfg.Now().UnixNano() }
 
 func newSlot(m *Monitor, k tp, epoch uint64, now int64) *Slot {
 	s := &Slot{m: m, topic: k.topic, partition: k.partition, label: strconv.FormatInt(int64(k.partition), 10), epoch: epoch, assignedAt: now}
-	s.labelPairs = labelPairs(s.topic, s.label)
 	s.live.Store(true)
 	for _, v := range []*atomic.Int64{&s.next, &s.hw, &s.lso, &s.logStart, &s.delivered, &s.committed} {
 		v.Store(unknown)

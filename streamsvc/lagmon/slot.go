@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -18,7 +17,6 @@ type Slot struct {
 	topic      string
 	partition  int32
 	label      string // partition label, formatted once
-	labelPairs []*dto.LabelPair
 	epoch      uint64
 	assignedAt int64 // unix ns
 
