@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -153,6 +154,9 @@ func New(cfg Config, reg prometheus.Registerer, lister EndOffsetLister) (*Monito
 	}
 	if reg == nil {
 		return nil, fmt.Errorf("%w: nil prometheus.Registerer", ErrConfig)
+	}
+	if v := reflect.ValueOf(lister); lister != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		lister = nil // a typed nil (*kadm.Client)(nil) means "no lister", not a later panic
 	}
 	m := &Monitor{cfg: cfg, lister: lister}
 	if cfg.ReadCommitted && lister != nil {

@@ -340,6 +340,13 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			t.Errorf("New(%+v) error = %v, want ErrConfig mentioning %q", tc.cfg, err, tc.want)
 		}
 	}
+	var typedNil *kadm.Client
+	m, err := New(Config{}, prometheus.NewRegistry(), typedNil)
+	if err != nil || m.lister != nil {
+		t.Errorf("New with a typed nil *kadm.Client: err %v, lister %v; want no error and no lister", err, m.lister)
+	}
+	m.Assigned(map[string][]int32{"t": {0}})
+	m.tick(context.Background()) // a stale partition, and still no call through the nil client
 	reg := prometheus.NewRegistry()
 	if _, err := New(Config{}, reg, nil); err != nil {
 		t.Fatal(err)
