@@ -56,7 +56,7 @@ type Env struct {
 
 // NewEnv checks the engine, builds the images the run needs and creates a network.
 func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []string, external string) (*Env, error) {
-	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	PrepareEnv()
 	if err := engineHealthy(ctx); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
 	}
@@ -65,21 +65,20 @@ func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []strin
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
 	}
 	e := &Env{root: root, log: log, docker: dc, images: map[string]string{}, Brokers: external, external: external != ""}
-	want := append([]string{}, targetNames...)
-	if !slicesContains(want, "streamsvc") {
-		want = append(want, "streamsvc") // the load generator is `streamsvc produce`
-	}
-	for _, name := range want {
+	for _, name := range targetNames {
 		t, err := LookupTarget(name)
 		if err != nil {
 			return nil, err
 		}
-		if e.images[name], err = e.buildImage(ctx, name, t.ModuleDir, t.Package, t.Binary, t.Dockerfile); err != nil {
+		if e.images[name], err = e.buildImage(ctx, name, build{t.ModuleDir, t.Package, t.Binary, t.Dockerfile}); err != nil {
 			return nil, err
 		}
 	}
-	if !e.external {
-		if e.images["testbroker"], err = e.buildImage(ctx, "testbroker", ".", "./cmd/testbroker", "testbroker", "deploy/docker/testbroker.Dockerfile"); err != nil {
+	for _, name := range []string{"loadgen", "testbroker"} {
+		if name == "testbroker" && e.external {
+			continue
+		}
+		if e.images[name], err = e.buildImage(ctx, name, components[name]); err != nil {
 			return nil, err
 		}
 	}
@@ -87,6 +86,18 @@ func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []strin
 		return nil, fmt.Errorf("create soak network: %w", err)
 	}
 	return e, nil
+}
+
+// PrepareEnv sets the testcontainers environment the soak needs before any testcontainers
+// call reads it: no Ryuk (its image cannot be pulled without a registry) and, for a local
+// engine, 127.0.0.1 as the host of mapped ports (testcontainers otherwise guesses the
+// default gateway when it believes it runs inside a container, which it cannot reach here).
+func PrepareEnv() {
+	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	dh := os.Getenv("DOCKER_HOST")
+	if os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") == "" && (dh == "" || strings.HasPrefix(dh, "unix://")) {
+		os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+	}
 }
 
 func engineHealthy(ctx context.Context) (err error) {
@@ -105,18 +116,23 @@ func engineHealthy(ctx context.Context) (err error) {
 	return p.Health(hctx)
 }
 
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+// build says how to make one image: a static binary of Package (built in ModuleDir,
+// relative to the root) named Binary, copied by Dockerfile (relative to the root).
+type build struct {
+	ModuleDir, Package, Binary, Dockerfile string
+}
+
+// components are the images besides the targets: the load generator (`streamsvc
+// produce`) and the test broker.
+var components = map[string]build{
+	"loadgen":    {".", "./cmd/streamsvc", "streamsvc", "deploy/docker/streamsvc.Dockerfile"},
+	"testbroker": {".", "./cmd/testbroker", "testbroker", "deploy/docker/testbroker.Dockerfile"},
 }
 
 // buildImage compiles a static binary into a fresh build context, copies the Dockerfile
 // beside it and builds the image with testcontainers (FROM scratch, nothing is pulled).
-func (e *Env) buildImage(ctx context.Context, name, moduleDir, pkg, binary, dockerfile string) (string, error) {
+func (e *Env) buildImage(ctx context.Context, name string, b build) (string, error) {
+	moduleDir, pkg, binary, dockerfile := b.ModuleDir, b.Package, b.Binary, b.Dockerfile
 	dir, err := os.MkdirTemp("", "soak-build-"+name+"-")
 	if err != nil {
 		return "", err
@@ -130,7 +146,10 @@ func (e *Env) buildImage(ctx context.Context, name, moduleDir, pkg, binary, dock
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build %s (%s in %s): %v\n%s", name, pkg, moduleDir, err, out)
 	}
-	df, err := os.ReadFile(filepath.Join(e.root, dockerfile))
+	if !filepath.IsAbs(dockerfile) {
+		dockerfile = filepath.Join(e.root, dockerfile)
+	}
+	df, err := os.ReadFile(dockerfile)
 	if err != nil {
 		return "", fmt.Errorf("image %s: %w", name, err)
 	}
@@ -172,7 +191,7 @@ func (e *Env) StartBroker(ctx context.Context, s BrokerSpec) error {
 		"-control", "0.0.0.0:9644",
 	}
 	c, err := e.start(ctx, "broker", e.images["testbroker"], args, map[string]string{"GOMEMLIMIT": "400MiB"},
-		[]string{brokerPort, controlPort}, s.Memory, wait.ForHTTP("/state").WithPort(controlPort).WithStartupTimeout(startTimeout), brokerAlias)
+		[]string{brokerPort, controlPort}, s.Memory, wait.ForHTTP("/state").WithPort(controlPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), brokerAlias)
 	if err != nil {
 		return fmt.Errorf("start test broker: %w", err)
 	}
@@ -250,7 +269,7 @@ type Member struct {
 func (e *Env) StartMember(ctx context.Context, t Target, name, topic, dlqTopic, group string, memory int64) (*Member, error) {
 	env := t.Env(e.Brokers, topic, dlqTopic, group)
 	c, err := e.start(ctx, t.Name+"-"+name, e.images[t.Name], t.Cmd, env, []string{t.HTTPPort}, memory,
-		wait.ForHTTP(t.ReadyPath).WithPort(nport(t.HTTPPort)).WithStartupTimeout(startTimeout), name)
+		wait.ForHTTP(t.ReadyPath).WithPort(t.HTTPPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), name)
 	if err != nil {
 		return nil, fmt.Errorf("start %s member %s: %w", t.Name, name, err)
 	}
@@ -258,7 +277,7 @@ func (e *Env) StartMember(ctx context.Context, t Target, name, topic, dlqTopic, 
 	if m.IP, err = c.ContainerIP(ctx); err != nil {
 		return nil, err
 	}
-	p, err := c.MappedPort(ctx, nport(t.HTTPPort))
+	p, err := c.MappedPort(ctx, t.HTTPPort)
 	if err != nil {
 		return nil, err
 	}
@@ -372,8 +391,6 @@ func (e *Env) start(ctx context.Context, name, image string, cmd []string, env m
 	}
 	return c, nil
 }
-
-func nport(p string) string { return p }
 
 // Close removes the broker and the network (members are stopped by their scenario).
 func (e *Env) Close(ctx context.Context) {

@@ -191,6 +191,7 @@ type run struct {
 	mu      sync.Mutex
 	members []*Member
 	oom     map[string]bool
+	dead    map[string]bool
 	mem     map[string]*Line
 	lag     map[string]*Line
 	alerts  map[string]bool
@@ -216,7 +217,7 @@ func (r *Runner) Run(ctx context.Context, target, scenario string) (*Result, err
 	ru := &run{Runner: r, t: t, start: time.Now(),
 		res:   &Result{Target: target, Scenario: scenario, Started: time.Now().UTC(), Limits: r.o.Limits, Findings: []checks.Finding{}},
 		group: fmt.Sprintf("soak-%s-%d", target, r.runN), topic: r.o.Topic, dlq: r.o.Topic + "-dlq",
-		oom: map[string]bool{}, mem: map[string]*Line{}, lag: map[string]*Line{}, alerts: map[string]bool{},
+		oom: map[string]bool{}, dead: map[string]bool{}, mem: map[string]*Line{}, lag: map[string]*Line{}, alerts: map[string]bool{},
 	}
 	err = ru.do(ctx, scenario)
 	ru.res.DurationSeconds = ru.now()
@@ -267,7 +268,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	loadDone := make(chan error, 1)
 	go func() {
 		t0 := time.Now()
-		code, logs, err := r.env.RunOnce(ctx, r.env.Image("streamsvc"), "load", []string{"produce",
+		code, logs, err := r.env.RunOnce(ctx, r.env.Image("loadgen"), "load", []string{"produce",
 			"--count", strconv.FormatInt(count, 10), "--rate", strconv.Itoa(r.o.Rate),
 			"--size", strconv.Itoa(r.o.RecordSize), "--invalid-ratio", "0"},
 			map[string]string{"KAFKA_BROKERS": r.env.Brokers, "KAFKA_TOPIC": r.topic})
@@ -381,11 +382,21 @@ func (r *run) sample(ctx context.Context) {
 		r.mu.Unlock()
 		var consumed float64
 		for _, m := range ms {
+			if running, oom, err := m.State(ctx); err == nil && !running {
+				if !r.dead[m.Name] {
+					r.dead[m.Name] = true
+					r.oom[m.Name] = oom
+					what := "exited"
+					if oom {
+						what = "OOM-killed"
+					}
+					r.mark(m.Name + " " + what)
+					r.res.Notes = append(r.res.Notes, fmt.Sprintf("member %s %s at t=%.0fs: %s", m.Name, what, t, tail(m.Logs(ctx), 300)))
+				}
+				continue
+			}
 			if rss, err := r.env.Memory(ctx, m); err == nil {
 				r.point(r.mem, m.Name+" rss", t, rss)
-			}
-			if _, oom, err := m.State(ctx); err == nil && oom {
-				r.oom[m.Name] = true
 			}
 			s, err := Scrape(ctx, r.http, m.MetricsURL)
 			if err != nil {

@@ -18,7 +18,7 @@ import (
 // SOAK_DURATION sets each scenario's length (default 40s); the figures, plots and reports
 // land in reports/soak (or SOAK_OUT).
 func TestShortSoak(t *testing.T) {
-	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	PrepareEnv()
 	testcontainers.SkipIfProviderIsNotHealthy(t)
 	d := 40 * time.Second
 	if v := os.Getenv("SOAK_DURATION"); v != "" {
