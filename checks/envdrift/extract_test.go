@@ -35,7 +35,8 @@ func TestExtractMarkdown(t *testing.T) {
 	}{
 		{"code span", "Set `KAFKA_BROKERS` first.\n", "KAFKA_BROKERS@1"},
 		{"prose is not a mention", "Set KAFKA_BROKERS first.\n", ""},
-		{"fenced shell block", "text\n\n```sh\nexport DASHSTREAM_TOPIC=x\necho $OTHER_VAR\n```\n", "DASHSTREAM_TOPIC@4 OTHER_VAR@5"},
+		{"fenced shell block", "text\n\n```sh\nexport DASHSTREAM_TOPIC=x\necho $OTHER_VAR\n```\n", "DASHSTREAM_TOPIC@4 OTHER_VAR@5:consumed"},
+		{"reference to an assigned variable is a mention", "```sh\nexport A_B=1\necho $A_B\n```\n`${C_D}` and `C_D=1`\n", "A_B@2 A_B@3 C_D@5"},
 		{"indented code block", "para\n\n    KAFKA_TOPIC=t run\n", "KAFKA_TOPIC@3"},
 		{"go fence: only quoted", "```go\nconst x = MAX_SIZE\nos.Getenv(\"KAFKA_TOPIC\")\n```\n", "KAFKA_TOPIC@3"},
 		{"table code span and plain cell", "| a | b |\n|---|---|\n| `KAFKA_GROUP_ID` | x |\n| KAFKA_DLQ_MODE | y |\n", "KAFKA_DLQ_MODE@4 KAFKA_GROUP_ID@3"},

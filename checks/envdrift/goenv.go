@@ -84,11 +84,13 @@ const (
 	keyDynamic keyKind = iota
 	keyConst
 	keyParam // prefix + <parameter> + suffix of the enclosing function
+	keyList  // one of several constants (a range over a literal of constants)
 )
 
 type keyVal struct {
 	kind           keyKind
-	s              string // keyConst
+	s              string   // keyConst
+	list           []string // keyList
 	owner          types.Object
 	param          int
 	prefix, suffix string
@@ -122,6 +124,13 @@ type goAnalyzer struct {
 	// passThrough holds os.Environ() calls that hand the environment to a child process
 	// (append(os.Environ(), ...), Env: os.Environ(), cmd.Env = ...): not reads.
 	passThrough map[ast.Node]bool
+	// rangeLits maps range variables to the composite literal they range over.
+	rangeLits map[*types.Var]rangeLit
+}
+
+type rangeLit struct {
+	lit   *ast.CompositeLit
+	isKey bool // the key of a map literal, else the element value
 }
 
 // moduleFiles reports whether pkg belongs to the audited tree (its files are below the root).
@@ -167,7 +176,7 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		}, nil)
 		inv.Binaries = append(inv.Binaries, b)
 	}
-	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}}
+	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}}
 	for i := 0; i < 8; i++ {
 		a.changed = false
 		a.walkAll()
@@ -234,6 +243,19 @@ func (a *goAnalyzer) walkBody(p *packages.Package, c *fnCtx, body ast.Node) {
 	litObj := map[*ast.FuncLit]types.Object{}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.RangeStmt:
+			if lit, ok := ast.Unparen(n.X).(*ast.CompositeLit); ok && n.Tok == token.DEFINE {
+				if id, ok := n.Key.(*ast.Ident); ok && n.Key != nil {
+					if v, ok := info.Defs[id].(*types.Var); ok {
+						a.rangeLits[v] = rangeLit{lit: lit, isKey: true}
+					}
+				}
+				if id, ok := n.Value.(*ast.Ident); ok && n.Value != nil {
+					if v, ok := info.Defs[id].(*types.Var); ok {
+						a.rangeLits[v] = rangeLit{lit: lit}
+					}
+				}
+			}
 		case *ast.CallExpr:
 			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "append" && len(n.Args) > 0 {
 				if _, isBuiltin := info.Uses[id].(*types.Builtin); isBuiltin {
@@ -454,6 +476,8 @@ func applyHelper(k keyVal, h *helper) keyVal {
 	switch k.kind {
 	case keyConst:
 		k.s = h.prefix + k.s + h.suffix
+	case keyList:
+		k.list = affix(h.prefix, k.list, h.suffix)
 	case keyParam:
 		k.prefix = h.prefix + k.prefix
 		k.suffix = k.suffix + h.suffix
@@ -464,6 +488,10 @@ func applyHelper(k keyVal, h *helper) keyVal {
 // use records the outcome of one env access with key k.
 func (a *goAnalyzer) use(p *packages.Package, c *fnCtx, call ast.Node, k keyVal, via string) {
 	switch k.kind {
+	case keyList:
+		for _, s := range k.list {
+			a.use(p, c, call, keyVal{kind: keyConst, s: s}, via)
+		}
 	case keyConst:
 		if a.final && validEnvName(k.s) {
 			a.read(p, call, k.s, via)
@@ -556,6 +584,10 @@ func (a *goAnalyzer) resolveKey(info *types.Info, c *fnCtx, e ast.Expr, depth in
 		switch {
 		case l.kind == keyConst && r.kind == keyConst:
 			return keyVal{kind: keyConst, s: l.s + r.s}
+		case l.kind == keyConst && r.kind == keyList:
+			return keyVal{kind: keyList, list: affix(l.s, r.list, "")}
+		case l.kind == keyList && r.kind == keyConst:
+			return keyVal{kind: keyList, list: affix("", l.list, r.s)}
 		case l.kind == keyConst && r.kind == keyParam:
 			r.prefix = l.s + r.prefix
 			return r
@@ -574,10 +606,53 @@ func (a *goAnalyzer) resolveKey(info *types.Info, c *fnCtx, e ast.Expr, depth in
 			}
 		}
 		return keyVal{}
+	case *ast.SelectorExpr:
+		// f.name where f ranges over a literal of struct literals
+		id, ok := x.X.(*ast.Ident)
+		if !ok {
+			return keyVal{}
+		}
+		v, _ := info.Uses[id].(*types.Var)
+		rl, ok := a.rangeLits[v]
+		if !ok || rl.isKey {
+			return keyVal{}
+		}
+		var vals []ast.Expr
+		for _, el := range rl.lit.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				el = kv.Value
+			}
+			cl, ok := el.(*ast.CompositeLit)
+			if !ok {
+				return keyVal{}
+			}
+			fv := fieldValue(info, cl, x.Sel.Name)
+			if fv == nil {
+				return keyVal{}
+			}
+			vals = append(vals, fv)
+		}
+		return a.constList(info, c, vals, depth)
 	case *ast.Ident:
 		v, ok := info.Uses[x].(*types.Var)
 		if !ok {
 			return keyVal{}
+		}
+		if rl, ok := a.rangeLits[v]; ok {
+			var vals []ast.Expr
+			for _, el := range rl.lit.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok {
+					if rl.isKey {
+						el = kv.Key
+					} else {
+						el = kv.Value
+					}
+				} else if rl.isKey {
+					return keyVal{} // the index of a slice, not a name
+				}
+				vals = append(vals, el)
+			}
+			return a.constList(info, c, vals, depth)
 		}
 		for cc := c; cc != nil; cc = cc.outer {
 			if i, ok := cc.params[v]; ok {
@@ -586,6 +661,54 @@ func (a *goAnalyzer) resolveKey(info *types.Info, c *fnCtx, e ast.Expr, depth in
 		}
 	}
 	return keyVal{}
+}
+
+// constList resolves every expression to a constant, or gives up (dynamic).
+func (a *goAnalyzer) constList(info *types.Info, c *fnCtx, es []ast.Expr, depth int) keyVal {
+	var out []string
+	for _, e := range es {
+		k := a.resolveKey(info, c, e, depth+1)
+		if k.kind != keyConst {
+			return keyVal{}
+		}
+		out = append(out, k.s)
+	}
+	if len(out) == 0 {
+		return keyVal{}
+	}
+	return keyVal{kind: keyList, list: out}
+}
+
+// fieldValue returns the value of field name in a struct literal (keyed or positional).
+func fieldValue(info *types.Info, cl *ast.CompositeLit, name string) ast.Expr {
+	for i, el := range cl.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == name {
+				return kv.Value
+			}
+			continue
+		}
+		tv, ok := info.Types[cl]
+		if !ok {
+			return nil
+		}
+		st, ok := tv.Type.Underlying().(*types.Struct)
+		if !ok || i >= st.NumFields() {
+			return nil
+		}
+		if st.Field(i).Name() == name {
+			return el
+		}
+	}
+	return nil
+}
+
+func affix(prefix string, list []string, suffix string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s + suffix
+	}
+	return out
 }
 
 func (a *goAnalyzer) loc(p *packages.Package, n ast.Node) checks.Location {

@@ -19,7 +19,7 @@ var runtimeAllow = []string{
 	"NO_COLOR", "XDG_*", "KUBERNETES_*", "KUBECONFIG",
 	"GOOS", "GOARCH", "GOFLAGS", "GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOPRIVATE",
 	"GONOSUMDB", "GONOPROXY", "GOWORK", "GOBIN", "GOTOOLCHAIN", "GOROOT", "GOEXPERIMENT",
-	"CGO_ENABLED", "CI", "GITHUB_*", "RUNNER_*", "DOCKER_*", "TESTCONTAINERS_*", "BUILDKIT_*",
+	"CGO_ENABLED", "CI", "CI_*", "GITHUB_*", "GITLAB_*", "RUNNER_*", "BUILDKITE_*", "DOCKER_*", "TESTCONTAINERS_*", "BUILDKIT_*",
 	"OTEL_EXPORTER_*", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
 }
 
@@ -65,7 +65,7 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 		}
 	}
 	e.consumed = map[string]bool{}
-	for _, o := range s.Others {
+	for _, o := range append(append([]*Mention(nil), s.Others...), s.Docs...) {
 		if o.Consumed {
 			e.consumed[o.Name] = true
 		}

@@ -105,12 +105,22 @@ func extractMarkdown(file string, src []byte) []*Mention {
 	}
 	d := mdtext.Parse(src)
 	var out []*Mention
-	seen := map[tokenAt]bool{}
-	add := func(name string, line int) {
-		if k := (tokenAt{name: name, off: line}); !seen[k] {
-			seen[k] = true
-			out = append(out, &Mention{Name: name, Loc: checks.Location{File: file, Line: line}, Kind: KindDoc})
+	seen := map[tokenAt]*Mention{}
+	assigned := map[string]bool{}
+	add := func(t tokenAt, text string, line int) {
+		end := t.off + len(t.name)
+		if end < len(text) && text[end] == '=' || strings.HasSuffix(text[:t.off], "export ") {
+			assigned[t.name] = true
 		}
+		ref := t.off > 0 && text[t.off-1] == '$' || t.off > 1 && text[t.off-2:t.off] == "${"
+		k := tokenAt{name: t.name, off: line}
+		if m := seen[k]; m != nil {
+			m.Consumed = m.Consumed && ref
+			return
+		}
+		m := &Mention{Name: t.name, Loc: checks.Location{File: file, Line: line}, Kind: KindDoc, Consumed: ref}
+		seen[k] = m
+		out = append(out, m)
 	}
 	_ = ast.Walk(d.Root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -121,7 +131,7 @@ func extractMarkdown(file string, src []byte) []*Mention {
 			text := d.InlineText(n)
 			line := d.NodeLine(n)
 			for _, t := range envTokens(text) {
-				add(t.name, line)
+				add(t, text, line)
 			}
 			return ast.WalkSkipChildren, nil
 		case ast.KindFencedCodeBlock, ast.KindCodeBlock:
@@ -138,18 +148,26 @@ func extractMarkdown(file string, src []byte) []*Mention {
 					if quotedOnly && !quotedAt(text, t) {
 						continue
 					}
-					add(t.name, line)
+					add(t, text, line)
 				}
 			}
 			return ast.WalkSkipChildren, nil
 		case east.KindTableCell:
 			// plain text in a cell; goldmark splits text at "_", so read the cell whole
-			for _, t := range envTokens(d.InlineText(n)) {
-				add(t.name, d.NodeLine(n))
+			text := d.InlineText(n)
+			for _, t := range envTokens(text) {
+				add(t, text, d.NodeLine(n))
 			}
 		}
 		return ast.WalkContinue, nil
 	})
+	// A $NAME reference in a snippet is that snippet's input (like a script's), unless
+	// the document also assigns NAME: then it documents a variable to set.
+	for _, m := range out {
+		if assigned[m.Name] {
+			m.Consumed = false
+		}
+	}
 	return out
 }
 

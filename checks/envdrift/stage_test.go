@@ -64,14 +64,14 @@ func TestDriftFixture(t *testing.T) {
 		line       int
 		key        string
 	}{
-		{"env-doc-stale", "README.md", 20, "DASHSTREAM_TOPIC"},
-		{"env-deprecated-prefix", "README.md", 20, "DASHSTREAM_TOPIC"},
+		{"env-doc-stale", "README.md", 22, "DASHSTREAM_TOPIC"},
+		{"env-deprecated-prefix", "README.md", 22, "DASHSTREAM_TOPIC"},
 		{"env-doc-stale", "examples/run.sh", 3, "DASHSTREAM_KAFKA_BROKERS"},
 		{"env-deprecated-prefix", "examples/run.sh", 3, "DASHSTREAM_KAFKA_BROKERS"},
 		{"env-set-not-read", "deploy/helm/app/values.yaml", 5, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "examples/run.sh", 7, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "docker-compose.yml", 12, "KAFKA_BROKERS@./cmd/server"},
-		{"env-undocumented", "cmd/server/main.go", 22, "SERVER_ONLY_UNDOCUMENTED"},
+		{"env-undocumented", "cmd/server/main.go", 23, "SERVER_ONLY_UNDOCUMENTED"},
 		{"env-dynamic-read", "cmd/server/main.go", 18, ""},
 		{"env-dynamic-read", "internal/conf/conf.go", 50, ""},
 		{"env-missing-in-deploy", "deploy/helm/app/templates/exporter.yaml", 9, "exporter:KAFKA_SASL_PASSWORD,KAFKA_SECURITY_PROTOCOL"},
@@ -127,6 +127,10 @@ func TestDriftInventory(t *testing.T) {
 		"VP_DB_HOST":              "./cmd/libs",
 		"VIPER_TOKEN":             "./cmd/libs",
 		"CLI_BROKERS":             "./cmd/libs",
+		"KAFKA_SSL_CA_LOCATION":   "./cmd/exporter ./cmd/server",
+		"KAFKA_SSL_KEY_LOCATION":  "./cmd/exporter ./cmd/server",
+		"KAFKA_DLQ_TOPIC":         "./cmd/exporter ./cmd/server",
+		"KAFKA_DLQ_MODE":          "./cmd/exporter ./cmd/server",
 	}
 	for name, bins := range reads {
 		v, ok := inv[name]

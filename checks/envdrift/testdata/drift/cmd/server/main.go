@@ -19,5 +19,6 @@ func main() {
 	cmd := exec.Command("true")
 	cmd.Env = append(os.Environ(), "A=B")
 	_ = conf.Dump()
+	conf.Sweep()
 	_ = os.Getenv("SERVER_ONLY_UNDOCUMENTED")
 }

@@ -55,3 +55,13 @@ func Dump() int {
 
 // Expand reads through os.ExpandEnv.
 func Expand() string { return os.ExpandEnv("${KAFKA_CLIENT_ID}-$HOSTNAME") }
+
+// Sweep reads fixed lists of names in loops.
+func Sweep() {
+	for _, name := range []string{"KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_KEY_LOCATION"} {
+		_ = os.Getenv(name)
+	}
+	for _, f := range []struct{ name, def string }{{"KAFKA_DLQ_TOPIC", "dlq"}, {name: "KAFKA_DLQ_MODE", def: "x"}} {
+		_ = EnvOr(f.name, f.def)
+	}
+}
