@@ -25,6 +25,8 @@ type Target struct {
 	MetricsPath, ReadyPath string
 	// Env returns a member's environment.
 	Env func(brokers, topic, dlqTopic, group string) map[string]string
+	// RulesDir holds the target's Prometheus rule files (relative to the root).
+	RulesDir string
 	// HasDLQCounts tells whether the target exports the counters the loss check reads.
 	HasDLQCounts bool
 }
@@ -42,13 +44,14 @@ var targets = map[string]Target{
 				"STREAMSVC_HTTP_ADDR": "0.0.0.0:8080",
 			}
 		},
-		HasDLQCounts: true,
+		RulesDir: "deploy/prometheus", HasDLQCounts: true,
 	},
 	"dashstream-v7": {
 		Name: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server",
 		ModuleDir: "fixtures/dashstream-v7", Package: "./cmd/websocket-server",
 		Binary: "dashstream-v7-websocket-server", Dockerfile: "deploy/docker/dashstream-v7-websocket.Dockerfile",
 		HTTPPort: "9190/tcp", MetricsPath: "/metrics", ReadyPath: "/metrics",
+		RulesDir: "fixtures/dashstream-v7/deploy/prometheus",
 		Env: func(brokers, topic, dlqTopic, group string) map[string]string {
 			return map[string]string{
 				"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": dlqTopic,
