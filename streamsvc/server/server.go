@@ -34,6 +34,9 @@ type Options struct {
 	DLQ      dlq.Config // Topic and Mode come from the environment when empty
 	WS       wsfan.Config
 	Lag      lagmon.Config
+	// Tap, when set, also receives every decoded record (after the WebSocket hub); it
+	// must not block. Embedders and tests use it to observe delivery.
+	Tap consume.Publisher
 	// ConsumerOpts and ProducerOpts are appended to the clients' options.
 	ConsumerOpts []kgo.Opt
 	ProducerOpts []kgo.Opt
@@ -112,7 +115,11 @@ func New(kc *kafkaconf.Config, o Options) (*Service, error) {
 	if ccfg.Logger == nil {
 		ccfg.Logger = s.log
 	}
-	s.consumer, err = consume.New(kc, ccfg, consume.Deps{Metrics: s.Metrics, Ready: s.Ready, Hub: s.hub, Lag: s.lag, DLQ: w}, o.ConsumerOpts...)
+	var pub consume.Publisher = s.hub
+	if o.Tap != nil {
+		pub = tee{s.hub, o.Tap}
+	}
+	s.consumer, err = consume.New(kc, ccfg, consume.Deps{Metrics: s.Metrics, Ready: s.Ready, Hub: pub, Lag: s.lag, DLQ: w}, o.ConsumerOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +192,7 @@ func (s *Service) Run(ctx context.Context) error {
 		runErr = err
 	}
 	s.hubStop()
+	s.hub.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -198,4 +206,11 @@ func (s *Service) Run(ctx context.Context) error {
 	s.close()
 	s.log.Info("stopped")
 	return runErr
+}
+
+type tee [2]consume.Publisher
+
+func (t tee) Publish(thread string, msg []byte) {
+	t[0].Publish(thread, msg)
+	t[1].Publish(thread, msg)
 }

@@ -42,6 +42,7 @@ type Hub struct {
 	mu      sync.RWMutex
 	clients map[*client]struct{}
 	ctx     context.Context
+	active  sync.WaitGroup
 }
 
 type client struct {
@@ -88,6 +89,10 @@ func (h *Hub) Publish(thread string, msg []byte) {
 	h.mu.RUnlock()
 }
 
+// Wait blocks until every connection handler has returned; call it after the hub's
+// context ended. Each handler ends within its queue's worth of write timeouts.
+func (h *Hub) Wait() { h.active.Wait() }
+
 // Clients returns the number of connected clients.
 func (h *Hub) Clients() int {
 	h.mu.RLock()
@@ -120,6 +125,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many clients", http.StatusServiceUnavailable)
 		return
 	}
+	h.active.Add(1)
+	defer h.active.Done()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.Origins})
 	if err != nil {
 		// Accept has written the HTTP error (e.g. 403 for a foreign origin).
@@ -145,6 +152,24 @@ func (h *Hub) serve(conn *websocket.Conn, reqCtx context.Context, c *client) str
 	for {
 		select {
 		case <-h.ctx.Done():
+			// Deliver what is already queued (bounded by the queue and the write
+			// timeout), then say goodbye.
+			for {
+				select {
+				case msg := <-c.ch:
+					wctx, cancel := context.WithTimeout(ctx, h.cfg.WriteTimeout)
+					err := conn.Write(wctx, websocket.MessageText, msg)
+					cancel()
+					if err != nil {
+						conn.CloseNow()
+						return exporter.DisconnectShutdown
+					}
+					h.m.WSMessagesSent.Inc()
+					continue
+				default:
+				}
+				break
+			}
 			conn.Close(websocket.StatusGoingAway, "server shutting down")
 			return exporter.DisconnectShutdown
 		case <-ctx.Done():

@@ -71,7 +71,7 @@ func TestSlowClientDisconnectedNormalKeepsReceiving(t *testing.T) {
 	eventually(t, "both clients registered", func() bool { return hub.Clients() == 2 })
 
 	msg := []byte(strings.Repeat("x", 64<<10)) // 64 KiB
-	const total = 6400                           // 400 MiB in all
+	const total = 6400                         // 400 MiB in all
 	base := heap()
 	var peak uint64
 	for i := 0; i < total; i++ {
