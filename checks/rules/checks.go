@@ -346,14 +346,19 @@ func checkDuplicate(in *Input) []checks.Finding {
 		line int
 	}
 	seen := map[string]first{}
-	var out []checks.Finding
+	var dups []checks.Finding
+	alerts := map[string]int{}     // alerts per file
+	pairs := map[[2]string][]int{} // (file, first file) -> indexes into dups
 	eachRule(in.primary(), func(f *File, r Rule) {
 		if r.Alert == "" || f.Kind == KindGrafana {
 			return
 		}
+		alerts[f.Path]++
 		key := r.Alert + "\x00" + labelString(r.Labels)
 		if p, ok := seen[key]; ok {
-			out = append(out, checks.Finding{Rule: "rules-duplicate-alert", File: f.Path, Line: r.Line,
+			pk := [2]string{f.Path, p.file}
+			pairs[pk] = append(pairs[pk], len(dups))
+			dups = append(dups, checks.Finding{Rule: "rules-duplicate-alert", File: f.Path, Line: r.Line,
 				Message: fmt.Sprintf("alert %s is defined again with the same labels (first at %s:%d)", r.Alert, p.file, p.line),
 				Key:     r.Alert, Evidence: "alert: " + r.Alert,
 				Related: []checks.Location{{File: p.file, Line: p.line, Message: "first definition"}}})
@@ -361,6 +366,37 @@ func checkDuplicate(in *Input) []checks.Finding {
 		}
 		seen[key] = first{f.Path, r.Line}
 	})
+	// A file whose every alert repeats another file's is an unlisted copy: one finding.
+	var out []checks.Finding
+	folded := map[int]bool{}
+	keys := make([][2]string, 0, len(pairs))
+	for k := range pairs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		idx := pairs[k]
+		if len(idx) < 2 || len(idx) != alerts[k[0]] {
+			continue
+		}
+		f := dups[idx[0]]
+		var names []string
+		for _, i := range idx {
+			folded[i] = true
+			names = append(names, strings.TrimPrefix(dups[i].Evidence, "alert: "))
+		}
+		f.Message = fmt.Sprintf("every alert of %s (%s) is also defined in %s: Prometheus loading both fires each twice", k[0], strings.Join(names, ", "), k[1])
+		f.Key = "copy of " + k[1]
+		f.Evidence = k[0]
+		f.Fix = fmt.Sprintf("if %s is a copy, list [%q, %q] in rules.copies (rules-copy-drift keeps them in sync); else remove the duplicates", k[0], k[1], k[0])
+		f.Related = []checks.Location{{File: k[1], Message: "original"}}
+		out = append(out, f)
+	}
+	for i, d := range dups {
+		if !folded[i] {
+			out = append(out, d)
+		}
+	}
 	return out
 }
 
@@ -413,7 +449,7 @@ func checkRequired(in *Input) []checks.Finding {
 			}
 		})
 		if len(found) == 0 {
-			out = append(out, checks.Finding{Rule: "rules-required-alert", File: in.requiredFile(),
+			out = append(out, checks.Finding{Rule: "rules-required-alert", File: in.requiredFile(), Line: in.firstLine(in.requiredFile()),
 				Message: fmt.Sprintf("required alert %s is missing from the rule files (%s)", req.Alert, strings.Join(in.Config.Files, ", ")),
 				Key:     req.Alert, Evidence: "alert: " + req.Alert,
 				Fix: requiredFix(req)})
@@ -445,6 +481,16 @@ func requiredFix(req checks.RequiredAlert) string {
 		return "add alert " + req.Alert
 	}
 	return fmt.Sprintf("add alert %s with expr on sum(rate(%s[5m])) and promtool unit tests", req.Alert, req.Uses[0])
+}
+
+// firstLine is the line of the first rule group of a loaded file (1 if unknown).
+func (in *Input) firstLine(path string) int {
+	for _, f := range in.Files {
+		if f.Path == path && len(f.Groups) > 0 && f.Groups[0].Line > 0 {
+			return f.Groups[0].Line
+		}
+	}
+	return 1
 }
 
 // requiredFile is where findings about absent things point: the original of the first
