@@ -231,6 +231,7 @@ func (w *Workspace) Packages(ctx context.Context) ([]*packages.Package, error) {
 			cfg.BuildFlags = []string{"-tags=" + strings.Join(w.Config.Go.Tags, ",")}
 		}
 		w.pkgs, w.pkgsErr = packages.Load(cfg, patterns...)
+		dropBodyArtifacts(w.pkgs, rootPrefix)
 	})
 	return w.pkgs, w.pkgsErr
 }
@@ -239,4 +240,44 @@ func (w *Workspace) Packages(ctx context.Context) ([]*packages.Package, error) {
 func (w *Workspace) HasGo() bool {
 	_, err := os.Stat(filepath.Join(w.Root, "go.mod"))
 	return err == nil
+}
+
+// dropBodyArtifacts removes the type errors that dropping the function bodies of
+// dependencies causes ("imported and not used", "missing function body", "func init
+// must have a body"), and recomputes IllTyped, so that analyzers
+// (which skip ill-typed packages and their importers) still run. Errors of packages
+// under the root are kept untouched.
+func dropBodyArtifacts(pkgs []*packages.Package, rootPrefix string) {
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		outside := true
+		for _, f := range p.CompiledGoFiles {
+			if strings.HasPrefix(f, rootPrefix) {
+				outside = false
+			}
+		}
+		if outside && len(p.Errors) > 0 {
+			kept := p.Errors[:0]
+			for _, e := range p.Errors {
+				if e.Kind == packages.TypeError && bodyArtifact(e.Msg) {
+					continue
+				}
+				kept = append(kept, e)
+			}
+			p.Errors = kept
+		}
+		ill := len(p.Errors) > 0
+		for _, imp := range p.Imports {
+			ill = ill || imp.IllTyped
+		}
+		p.IllTyped = ill
+	})
+}
+
+func bodyArtifact(msg string) bool {
+	for _, m := range []string{"and not used", "missing function body", "must have a body"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
