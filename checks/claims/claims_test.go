@@ -83,6 +83,7 @@ func TestEvaluate(t *testing.T) {
 			{ID: "M-430", File: "ROADMAP.md", Line: 6, Claimed: "complete"},
 			{ID: "M-1", File: "ROADMAP.md", Line: 7, Claimed: "done"},
 			{ID: "M-2", File: "ROADMAP.md", Line: 8, Claimed: "fixed", Verify: []string{"no-such-rule", "env-undocumented"}},
+			{ID: "M-3", File: "ROADMAP.md", Line: 9, Claimed: "complete", Verify: []string{"soak-memory-unbounded"}},
 		}
 	}
 	links := map[string][]string{"M-413": {"kafka-security"}, "M-430": {"kafka-hotloop"}}
@@ -101,7 +102,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("message %q", f[0].Message)
 		}
 	}
-	if f := byRule["claim-unverified"]; len(f) != 1 || f[0].Key != "M-1" {
+	if f := byRule["claim-unverified"]; len(f) != 2 || f[0].Key != "M-1" || f[1].Key != "M-3" || !strings.Contains(f[1].Message, "verify soak") {
 		t.Errorf("claim-unverified: %+v", f)
 	}
 	if f := byRule["claim-check-missing"]; len(f) != 1 || !strings.Contains(f[0].Message, "no-such-rule") {
@@ -115,7 +116,7 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 	// M-430's only finding is fixed in the baseline: verified (negative twin of failing)
-	want := map[string]bool{"M-413": false, "M-430": true, "M-1": false, "M-2": false}
+	want := map[string]bool{"M-413": false, "M-430": true, "M-1": false, "M-2": false, "M-3": false}
 	for id, v := range want {
 		if verified[id] != v {
 			t.Errorf("%s verified=%v, want %v", id, verified[id], v)

@@ -93,14 +93,21 @@ func Evaluate(parsed []*Parsed, links map[string][]string, findings []checks.Fin
 			claims = append(claims, c)
 			continue
 		}
-		var missing []string
+		var missing, dynamicOnly []string
 		var failing []checks.Finding
 		var failRules []string
+		judged := 0
 		for _, r := range rules {
-			if _, ok := checks.LookupRule(r); !ok {
+			rule, ok := checks.LookupRule(r)
+			if !ok {
 				missing = append(missing, r)
 				continue
 			}
+			if rule.Area == "soak" && len(byRule[r]) == 0 {
+				dynamicOnly = append(dynamicOnly, r) // judged by `verify soak`, not here
+				continue
+			}
+			judged++
 			if fs := byRule[r]; len(fs) > 0 {
 				failing = append(failing, fs...)
 				failRules = append(failRules, fmt.Sprintf("%s (%d)", r, len(fs)))
@@ -128,7 +135,14 @@ func Evaluate(parsed []*Parsed, links map[string][]string, findings []checks.Fin
 				Fix: fmt.Sprintf("Re-open %s in this document until the linked checks pass, or fix the findings listed as evidence.", p.ID),
 			})
 		}
-		c.Verified = len(failing) == 0 && len(missing) == 0
+		if judged == 0 && len(missing) == 0 {
+			out = append(out, checks.Finding{
+				Rule: "claim-unverified", File: p.File, Line: p.Line, Key: p.ID, Evidence: p.Text, Related: more,
+				Message: fmt.Sprintf("%s is marked %s; its linked checks (%s) only run in `verify soak`, so this run cannot confirm it", p.ID, p.Claimed, strings.Join(dynamicOnly, ", ")),
+				Fix:     "Run `verify soak`, or link a static check as well.",
+			})
+		}
+		c.Verified = len(failing) == 0 && len(missing) == 0 && judged > 0
 		claims = append(claims, c)
 	}
 	sort.SliceStable(claims, func(i, j int) bool {

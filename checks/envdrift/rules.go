@@ -21,6 +21,9 @@ var runtimeAllow = []string{
 	"GONOSUMDB", "GONOPROXY", "GOWORK", "GOBIN", "GOTOOLCHAIN", "GOROOT", "GOEXPERIMENT",
 	"CGO_ENABLED", "CI", "CI_*", "GITHUB_*", "GITLAB_*", "RUNNER_*", "BUILDKITE_*", "DOCKER_*", "TESTCONTAINERS_*", "BUILDKIT_*",
 	"OTEL_EXPORTER_*", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+	// well-known upper-case names that are not variables: Prometheus' own series,
+	// Kafka security protocol and SASL mechanism values
+	"ALERTS_FOR_STATE", "SASL_SSL", "SASL_PLAINTEXT", "SCRAM_SHA_256", "SCRAM_SHA_512",
 }
 
 func allowed(cfg checks.EnvConfig, name string) bool {
