@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"slices"
 	"strings"
 )
@@ -105,6 +106,9 @@ type VarError struct {
 	Msg   string
 }
 
+// Is makes every VarError match ErrInvalid.
+func (e *VarError) Is(target error) bool { return target == ErrInvalid }
+
 func (e *VarError) Error() string {
 	if e.Value == "" {
 		return e.Var + ": " + e.Msg
@@ -112,7 +116,7 @@ func (e *VarError) Error() string {
 	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Msg)
 }
 
-// ErrInvalid is wrapped by every validation error.
+// ErrInvalid matches every validation error (errors.Is), each a *VarError.
 var ErrInvalid = errors.New("invalid configuration")
 
 // LookupFunc reads one variable, like os.LookupEnv.
@@ -126,8 +130,8 @@ func FromMap(m map[string]string) (*Config, error) {
 	return FromLookup(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
 }
 
-// FromLookup reads and validates the configuration. Every invalid variable yields one
-// *VarError; all of them are returned joined (errors.Join), each wrapping ErrInvalid.
+// FromLookup reads and validates the configuration. Every invalid value yields one
+// *VarError (matching ErrInvalid); all of them are returned joined (errors.Join).
 func FromLookup(lookup LookupFunc) (*Config, error) {
 	var errs []error
 	get := func(name string) string {
@@ -149,7 +153,7 @@ func FromLookup(lookup LookupFunc) (*Config, error) {
 				if row.Secret {
 					shown = ""
 				}
-				errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: name, Value: shown, Msg: "want " + orList(row.Allowed)}))
+				errs = append(errs, &VarError{Var: name, Value: shown, Msg: "want " + orList(row.Allowed)})
 				return row.Default
 			}
 			return match
@@ -163,17 +167,17 @@ func FromLookup(lookup LookupFunc) (*Config, error) {
 			continue
 		}
 		if !validHostPort(b) {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_BROKERS", Value: b, Msg: "want host:port"}))
+			errs = append(errs, &VarError{Var: "KAFKA_BROKERS", Value: b, Msg: "want host:port"})
 			continue
 		}
 		c.Brokers = append(c.Brokers, b)
 	}
 	if len(c.Brokers) == 0 && len(errs) == 0 {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_BROKERS", Msg: "no broker given"}))
+		errs = append(errs, &VarError{Var: "KAFKA_BROKERS", Msg: "no broker given"})
 	}
 	c.Topic = get("KAFKA_TOPIC")
 	if err := validTopic(c.Topic); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_TOPIC", Value: c.Topic, Msg: err.Error()}))
+		errs = append(errs, &VarError{Var: "KAFKA_TOPIC", Value: c.Topic, Msg: err.Error()})
 	}
 	if v, ok := lookup("KAFKA_GROUP_ID"); ok && strings.TrimSpace(v) != "" {
 		c.GroupIDSet = true
@@ -182,41 +186,64 @@ func FromLookup(lookup LookupFunc) (*Config, error) {
 	c.AutoOffsetReset = get("KAFKA_AUTO_OFFSET_RESET")
 	c.DLQTopic = get("KAFKA_DLQ_TOPIC")
 	if err := validTopic(c.DLQTopic); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_DLQ_TOPIC", Value: c.DLQTopic, Msg: err.Error()}))
+		errs = append(errs, &VarError{Var: "KAFKA_DLQ_TOPIC", Value: c.DLQTopic, Msg: err.Error()})
 	} else if c.DLQTopic == c.Topic {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_DLQ_TOPIC", Value: c.DLQTopic, Msg: "must differ from KAFKA_TOPIC"}))
+		errs = append(errs, &VarError{Var: "KAFKA_DLQ_TOPIC", Value: c.DLQTopic, Msg: "must differ from KAFKA_TOPIC"})
 	}
 	c.DLQMode = get("KAFKA_DLQ_MODE")
+	nErrs := len(errs)
 	c.SecurityProtocol = get("KAFKA_SECURITY_PROTOCOL")
+	protoOK := len(errs) == nErrs // an invalid protocol makes the checks below guesswork
 	c.SASLMechanism = get("KAFKA_SASL_MECHANISM")
 	c.SASLUsername = get("KAFKA_SASL_USERNAME")
-	pw, pwSet := lookup("KAFKA_SASL_PASSWORD")
+	pw, _ := lookup("KAFKA_SASL_PASSWORD")
 	pwFile := get("KAFKA_SASL_PASSWORD_FILE")
+	pwOK := true
 	switch {
-	case pwSet && pw != "" && pwFile != "":
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_SASL_PASSWORD_FILE", Value: pwFile, Msg: "set either KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both"}))
+	case pw != "" && pwFile != "":
+		pwOK = false
+		errs = append(errs, invalid("KAFKA_SASL_PASSWORD_FILE", pwFile, "set either KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both"))
 	case pwFile != "":
 		data, err := os.ReadFile(pwFile)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_SASL_PASSWORD_FILE", Value: pwFile, Msg: "cannot read: " + pathErrReason(err)}))
-		} else {
+		switch {
+		case err != nil:
+			pwOK = false
+			errs = append(errs, invalid("KAFKA_SASL_PASSWORD_FILE", pwFile, "cannot read: "+pathErrReason(err)))
+		case strings.TrimRight(string(data), "\r\n") == "":
+			pwOK = false
+			errs = append(errs, invalid("KAFKA_SASL_PASSWORD_FILE", pwFile, "the file is empty"))
+		default:
 			c.SASLPassword = NewSecret(strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r"))
 		}
 	default:
 		c.SASLPassword = NewSecret(pw)
 	}
-	if c.UsesSASL() {
+	if protoOK && c.UsesSASL() {
 		if c.SASLUsername == "" {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_SASL_USERNAME", Msg: "required with KAFKA_SECURITY_PROTOCOL=" + c.SecurityProtocol}))
+			errs = append(errs, invalid("KAFKA_SASL_USERNAME", "", "required with KAFKA_SECURITY_PROTOCOL="+c.SecurityProtocol))
 		}
-		if !c.SASLPassword.IsSet() {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "KAFKA_SASL_PASSWORD", Msg: "required with KAFKA_SECURITY_PROTOCOL=" + c.SecurityProtocol + " (or KAFKA_SASL_PASSWORD_FILE)"}))
+		if pwOK && !c.SASLPassword.IsSet() {
+			errs = append(errs, invalid("KAFKA_SASL_PASSWORD", "", "required with KAFKA_SECURITY_PROTOCOL="+c.SecurityProtocol+" (or KAFKA_SASL_PASSWORD_FILE)"))
+		}
+	}
+	if protoOK && !c.UsesSASL() {
+		// Credentials that no client would use mean the security config does not reach
+		// the clients: refuse rather than connect without it.
+		for _, name := range []string{"KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SASL_PASSWORD_FILE"} {
+			if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+				shown := strings.TrimSpace(v)
+				if name == "KAFKA_SASL_PASSWORD" {
+					shown = ""
+				}
+				errs = append(errs, invalid(name, shown, "is set but KAFKA_SECURITY_PROTOCOL="+c.SecurityProtocol+" does not use SASL; use sasl_plaintext or sasl_ssl, or unset it"))
+			}
 		}
 	}
 	c.SSLCALocation = get("KAFKA_SSL_CA_LOCATION")
 	c.SSLCertLocation = get("KAFKA_SSL_CERTIFICATE_LOCATION")
 	c.SSLKeyLocation = get("KAFKA_SSL_KEY_LOCATION")
 	c.SSLEndpointIdent = get("KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM")
+	filesOK := true
 	for _, f := range []struct{ name, path string }{
 		{"KAFKA_SSL_CA_LOCATION", c.SSLCALocation},
 		{"KAFKA_SSL_CERTIFICATE_LOCATION", c.SSLCertLocation},
@@ -225,25 +252,47 @@ func FromLookup(lookup LookupFunc) (*Config, error) {
 		if f.path == "" {
 			continue
 		}
+		if protoOK && !c.UsesTLS() {
+			filesOK = false
+			errs = append(errs, invalid(f.name, f.path, "is set but KAFKA_SECURITY_PROTOCOL="+c.SecurityProtocol+" does not use TLS; use ssl or sasl_ssl, or unset it"))
+			continue
+		}
 		if _, err := os.Stat(f.path); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: f.name, Value: f.path, Msg: "cannot read: " + pathErrReason(err)}))
+			filesOK = false
+			errs = append(errs, invalid(f.name, f.path, "cannot read: "+pathErrReason(err)))
 		}
 	}
-	if (c.SSLCertLocation == "") != (c.SSLKeyLocation == "") {
-		name, val := "KAFKA_SSL_KEY_LOCATION", c.SSLKeyLocation
-		if c.SSLCertLocation == "" {
-			name, val = "KAFKA_SSL_CERTIFICATE_LOCATION", c.SSLCertLocation
+	switch {
+	case !filesOK:
+	case c.SSLCertLocation != "" && c.SSLKeyLocation == "":
+		errs = append(errs, invalid("KAFKA_SSL_CERTIFICATE_LOCATION", c.SSLCertLocation, "needs KAFKA_SSL_KEY_LOCATION (the client certificate's key)"))
+	case c.SSLKeyLocation != "" && c.SSLCertLocation == "":
+		errs = append(errs, invalid("KAFKA_SSL_KEY_LOCATION", c.SSLKeyLocation, "needs KAFKA_SSL_CERTIFICATE_LOCATION (the key's client certificate)"))
+	case protoOK && c.UsesTLS():
+		// Parse the files now so a bad file stops start-up with the variable's name,
+		// not the first connection.
+		if _, err := c.TLSConfig(); err != nil {
+			var ve *VarError
+			if errors.As(err, &ve) {
+				errs = append(errs, ve)
+			} else {
+				errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, err))
+			}
 		}
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: name, Value: val, Msg: "client certificate and key must be set together"}))
 	}
 	c.HTTPAddr = get("STREAMSVC_HTTP_ADDR")
 	if !validHostPort(c.HTTPAddr) {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, &VarError{Var: "STREAMSVC_HTTP_ADDR", Value: c.HTTPAddr, Msg: "want host:port"}))
+		errs = append(errs, &VarError{Var: "STREAMSVC_HTTP_ADDR", Value: c.HTTPAddr, Msg: "want host:port"})
 	}
 	tok, _ := lookup("STREAMSVC_WS_TOKEN")
 	c.WSToken = NewSecret(strings.TrimSpace(tok))
 	for _, o := range strings.Split(get("STREAMSVC_WS_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
+			// Origin patterns are matched with path.Match (coder/websocket).
+			if _, err := path.Match(o, ""); err != nil {
+				errs = append(errs, invalid("STREAMSVC_WS_ORIGINS", o, "not a valid origin pattern (path.Match syntax: *, ?, [a-z])"))
+				continue
+			}
 			c.WSOrigins = append(c.WSOrigins, o)
 		}
 	}
@@ -251,6 +300,11 @@ func FromLookup(lookup LookupFunc) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// invalid returns one VarError (which matches ErrInvalid).
+func invalid(name, value, msg string) error {
+	return &VarError{Var: name, Value: value, Msg: msg}
 }
 
 func orList(vs []string) string {
