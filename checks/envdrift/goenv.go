@@ -126,6 +126,8 @@ type goAnalyzer struct {
 	passThrough map[ast.Node]bool
 	// rangeLits maps range variables to the composite literal they range over.
 	rangeLits map[*types.Var]rangeLit
+	// handled holds env calls another pass explained (flag env fallbacks).
+	handled map[ast.Node]bool
 }
 
 type rangeLit struct {
@@ -176,13 +178,16 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		}, nil)
 		inv.Binaries = append(inv.Binaries, b)
 	}
-	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}}
+	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}, handled: map[ast.Node]bool{}}
 	for i := 0; i < 8; i++ {
 		a.changed = false
 		a.walkAll()
 		if !a.changed {
 			break
 		}
+	}
+	for _, p := range mod {
+		a.flagFallbacks(p, a.handled)
 	}
 	a.final = true
 	a.walkAll()
@@ -487,6 +492,9 @@ func applyHelper(k keyVal, h *helper) keyVal {
 
 // use records the outcome of one env access with key k.
 func (a *goAnalyzer) use(p *packages.Package, c *fnCtx, call ast.Node, k keyVal, via string) {
+	if a.handled[call] {
+		return
+	}
 	switch k.kind {
 	case keyList:
 		for _, s := range k.list {

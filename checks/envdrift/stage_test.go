@@ -127,6 +127,9 @@ func TestDriftInventory(t *testing.T) {
 		"VP_DB_HOST":              "./cmd/libs",
 		"VIPER_TOKEN":             "./cmd/libs",
 		"CLI_BROKERS":             "./cmd/libs",
+		"CLI_GROUP_ID":            "./cmd/cli",
+		"CLI_TOPIC":               "./cmd/cli",
+		"PF_LOG_LEVEL":            "./cmd/cli",
 		"KAFKA_SSL_CA_LOCATION":   "./cmd/exporter ./cmd/server",
 		"KAFKA_SSL_KEY_LOCATION":  "./cmd/exporter ./cmd/server",
 		"KAFKA_DLQ_TOPIC":         "./cmd/exporter ./cmd/server",
@@ -142,7 +145,7 @@ func TestDriftInventory(t *testing.T) {
 			t.Errorf("%s read_by %q, want %q", name, got, bins)
 		}
 	}
-	for _, name := range []string{"TEST_ONLY_VAR", "APP_UNTAGGED", "MYAPP_IGNORED", "A", "PROSE_ONLY_VAR", "MAX_BATCH_SIZE"} {
+	for _, name := range []string{"CLI_LOG_LEVEL", "PF_TOPIC", "TEST_ONLY_VAR", "APP_UNTAGGED", "MYAPP_IGNORED", "A", "PROSE_ONLY_VAR", "MAX_BATCH_SIZE"} {
 		if v, ok := inv[name]; ok && len(v.ReadBy) > 0 {
 			t.Errorf("%s must not be read by a binary: %+v", name, v)
 		}
