@@ -14,6 +14,7 @@ var (
 	descWMAge   = prometheus.NewDesc("websocket_kafka_lag_watermark_age_seconds", "Age of the end offset used for lag (since assignment when none was observed yet).", partLabels, nil)
 	descComAge  = prometheus.NewDesc("websocket_kafka_lag_commit_age_seconds", "Time since the last successful commit (since assignment when none yet).", partLabels, nil)
 	descOwned   = prometheus.NewDesc("websocket_kafka_owned_partitions", "Partitions currently assigned to this member.", nil, nil)
+	descLastEnd = prometheus.NewDesc("websocket_kafka_last_poll_timestamp_seconds", "Unix time at which the monitor last obtained end offsets, from a fetch response or a fallback refresh (0: never).", nil, nil)
 )
 
 // collector computes the per-partition series at scrape time from the slots of the
@@ -22,7 +23,7 @@ var (
 type collector Monitor
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLag, descLagSecs, descOffAge, descWMAge, descComAge, descOwned} {
+	for _, d := range []*prometheus.Desc{descLag, descLagSecs, descOffAge, descWMAge, descComAge, descOwned, descLastEnd} {
 		ch <- d
 	}
 }
@@ -32,6 +33,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	a := m.current.Load()
 	now := m.now()
 	ch <- prometheus.MustNewConstMetric(descOwned, prometheus.GaugeValue, float64(len(a.order)))
+	ch <- prometheus.MustNewConstMetric(descLastEnd, prometheus.GaugeValue, float64(m.lastEnd.Load())/1e9)
 	m.sampleMu.Lock()
 	defer m.sampleMu.Unlock()
 	for _, s := range a.order {

@@ -131,7 +131,7 @@ type Monitor struct {
 	rebalances *prometheus.CounterVec
 	pollFail   prometheus.Counter
 	pollDur    prometheus.Histogram
-	lastPoll   prometheus.Gauge
+	lastEnd    atomic.Int64 // unix ns when end offsets were last obtained (fetch or refresh)
 
 	// consume-loop-only state (ObserveFetches)
 	batched    []*Slot
@@ -187,11 +187,7 @@ func New(cfg Config, reg prometheus.Registerer, lister EndOffsetLister) (*Monito
 		Help:    "Duration of fallback end-offset refreshes (ListOffsets), including failures.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	})
-	m.lastPoll = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "websocket_kafka_last_poll_timestamp_seconds",
-		Help: "Unix time of the last successful fallback end-offset refresh (0: none yet).",
-	})
-	for _, c := range []prometheus.Collector{m.fenced, m.rebalances, m.pollFail, m.pollDur, m.lastPoll, (*collector)(m)} {
+	for _, c := range []prometheus.Collector{m.fenced, m.rebalances, m.pollFail, m.pollDur, (*collector)(m)} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("lagmon: register metrics: %w", err)
 		}

@@ -119,7 +119,7 @@ func (m *Monitor) refresh(ctx context.Context, topics []string, asked *assignmen
 		m.pollFail.Inc()
 		return
 	}
-	m.lastPoll.Set(float64(at) / 1e9)
+	storeMax(&m.lastEnd, at)
 }
 
 // storeMax raises v to x unless it is already at least x (a fresher fetch response may

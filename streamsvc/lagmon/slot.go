@@ -81,6 +81,7 @@ func (m *Monitor) ObserveFetches(fs kgo.Fetches) {
 	a := m.current.Load()
 	now := m.now()
 	m.observeGen++
+	observed := false
 	for _, s := range m.batched {
 		s.batch.Store(nil) // release the previous poll's records
 	}
@@ -111,6 +112,7 @@ func (m *Monitor) ObserveFetches(fs kgo.Fetches) {
 					s.logStart.Store(p.LogStartOffset)
 				}
 				s.endAt.Store(now)
+				observed = true
 				n := len(p.Records)
 				if n == 0 {
 					continue
@@ -133,6 +135,9 @@ func (m *Monitor) ObserveFetches(fs kgo.Fetches) {
 				}
 			}
 		}
+	}
+	if observed {
+		m.lastEnd.Store(now)
 	}
 }
 
