@@ -243,7 +243,7 @@ func (in *Input) alerted() map[string]bool {
 	return out
 }
 
-var metricToken = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+var metricToken = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9_:]*_[a-zA-Z0-9_:]*[a-zA-Z0-9]`)
 
 func checkUnalerted(in *Input) []checks.Finding {
 	alerted := in.alerted()
@@ -413,7 +413,20 @@ func labelString(m map[string]string) string {
 	return b.String()
 }
 
-var lagWord = regexp.MustCompile(`(?i)lag`)
+var camelBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+
+// isLagName reports whether an alert name has the word "lag" (CamelCase or separated),
+// so ConsumerLagHigh counts and ConsulAgentUnhealthy does not.
+func isLagName(name string) bool {
+	for _, w := range strings.FieldsFunc(camelBoundary.ReplaceAllString(name, "${1} ${2}"), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		if strings.EqualFold(w, "lag") {
+			return true
+		}
+	}
+	return false
+}
 
 func checkMissingFor(in *Input) []checks.Finding {
 	var out []checks.Finding
@@ -421,7 +434,7 @@ func checkMissingFor(in *Input) []checks.Finding {
 		if r.Alert == "" || r.For > 0 {
 			return
 		}
-		isLag := lagWord.MatchString(r.Alert)
+		isLag := isLagName(r.Alert)
 		for _, n := range MetricNames(r.Parsed) {
 			if strings.Contains(n, "_lag") {
 				isLag = true
@@ -431,7 +444,7 @@ func checkMissingFor(in *Input) []checks.Finding {
 			return
 		}
 		out = append(out, checks.Finding{Rule: "rules-missing-for", File: f.Path, Line: r.Line,
-			Message: fmt.Sprintf("lag alert %s has no `for`: it pages on a single evaluation, e.g. right after a rebalance", r.Alert),
+			Message: fmt.Sprintf("lag alert %s has no `for`: it pages on a single evaluation, e.g. on a spike right after a rebalance or restart", r.Alert),
 			Key:     r.Alert, Evidence: "alert: " + r.Alert, Fix: "add `for: 5m` (or longer than a rebalance takes)"})
 	})
 	return out

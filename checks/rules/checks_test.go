@@ -120,6 +120,8 @@ var checkCases = []checkCase{
 	{name: "lag alert without for", rule: "rules-missing-for",
 		files: []fileSpec{{"r.yml", "groups:\n  - name: g\n    rules:\n      - alert: ConsumerBehind\n        expr: max(app_kafka_consumer_lag) > 1000\n"}},
 		want:  []string{"lag alert ConsumerBehind has no `for`"}},
+	{name: "lag only as a word", rule: "rules-missing-for",
+		files: []fileSpec{{"r.yml", "groups:\n  - name: g\n    rules:\n      - alert: ConsulAgentUnhealthy\n        expr: app_queue_depth > 1\n      - alert: Flagged\n        expr: app_queue_depth > 2\n"}}},
 	{name: "lag alert with for", rule: "rules-missing-for",
 		files: []fileSpec{{"r.yml", "groups:\n  - name: g\n    rules:\n      - alert: KafkaLagHigh\n        expr: max(app_kafka_consumer_lag) > 1000\n        for: 10m\n"}}},
 }
