@@ -8,7 +8,10 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-const pkgPflag = "github.com/spf13/pflag"
+const (
+	pkgPflag = "github.com/spf13/pflag"
+	pkgFF    = "github.com/peterbourgon/ff"
+)
 
 // isFlagPkg reports whether path is the standard flag package or spf13/pflag (cobra).
 func isFlagPkg(path string) bool { return path == "flag" || path == pkgPflag }
@@ -224,4 +227,60 @@ func receiverText(p *packages.Package, call *ast.CallExpr) string {
 		return ""
 	}
 	return exprString(p.Fset, sel.X)
+}
+
+// ffParse handles github.com/peterbourgon/ff: ff.Parse(fs, args, ff.WithEnvVarPrefix("APP"))
+// (or ff.WithEnvVars()) reads PREFIX_NAME for every flag of fs, dashes and dots as "_".
+func (a *goAnalyzer) ffParse(p *packages.Package) {
+	info := p.TypesInfo
+	for _, f := range p.Syntax {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fn := funcOf(info, call)
+			if fn == nil || !libPkg(pkgPathOf(fn), pkgFF) || fn.Name() != "Parse" || len(call.Args) < 3 {
+				return true
+			}
+			prefix, env := "", false
+			for _, opt := range call.Args[2:] {
+				oc, ok := ast.Unparen(opt).(*ast.CallExpr)
+				if !ok {
+					continue
+				}
+				ofn := funcOf(info, oc)
+				if ofn == nil || !libPkg(pkgPathOf(ofn), pkgFF) {
+					continue
+				}
+				switch ofn.Name() {
+				case "WithEnvVarPrefix":
+					if len(oc.Args) == 1 {
+						s, ok := constString(info, oc.Args[0])
+						if !ok {
+							a.dynamic(p, oc, "ff.WithEnvVarPrefix with a non-constant prefix")
+							return true
+						}
+						prefix, env = s, true
+					}
+				case "WithEnvVars":
+					env = true
+				}
+			}
+			if !env {
+				return true
+			}
+			r := strings.NewReplacer("-", "_", ".", "_", "/", "_")
+			for _, name := range flagNames(p, exprString(p.Fset, call.Args[0])) {
+				key := strings.ToUpper(r.Replace(name))
+				if prefix != "" {
+					key = strings.ToUpper(prefix) + "_" + key
+				}
+				if validEnvName(key) {
+					a.read(p, call, key, "ff env")
+				}
+			}
+			return true
+		})
+	}
 }

@@ -193,6 +193,7 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 	a.walkAll()
 	for _, p := range mod {
 		a.structLibs(p)
+		a.ffParse(p)
 		a.hardCodes(p)
 	}
 	return inv

@@ -130,6 +130,7 @@ func TestDriftInventory(t *testing.T) {
 		"CLI_GROUP_ID":            "./cmd/cli",
 		"CLI_TOPIC":               "./cmd/cli",
 		"PF_LOG_LEVEL":            "./cmd/cli",
+		"FFAPP_MAX_BATCH_SIZE":    "./cmd/cli",
 		"KAFKA_SSL_CA_LOCATION":   "./cmd/exporter ./cmd/server",
 		"KAFKA_SSL_KEY_LOCATION":  "./cmd/exporter ./cmd/server",
 		"KAFKA_DLQ_TOPIC":         "./cmd/exporter ./cmd/server",

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/peterbourgon/ff/v3"
 	"github.com/spf13/pflag"
 )
 
@@ -19,6 +20,9 @@ func main() {
 			_ = f.Value.Set(v)
 		}
 	})
+	ffs := flag.NewFlagSet("ff", flag.ExitOnError)
+	ffs.Int("max.batch-size", 1, "batch")
+	_ = ff.Parse(ffs, os.Args[1:], ff.WithEnvVarPrefix("ffapp"))
 	pf := pflag.NewFlagSet("p", pflag.ContinueOnError)
 	pf.StringP("log-level", "l", "info", "log level")
 	pf.VisitAll(func(f *pflag.Flag) {
