@@ -40,6 +40,7 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 		o.RetentionBytes = 8 << 20
 	}
 	c, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }),
 		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"}),
 	)
