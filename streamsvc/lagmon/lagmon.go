@@ -18,7 +18,10 @@
 // ObserveFetches must be called from the consume loop after each PollFetches and before
 // the records are processed, and records must not be recycled (kgo.WithPools) while
 // they are the newest fetched batch of their partition: scrapes read their timestamps.
-// docs/LAGMON.md describes the design and every metric.
+// Under read_committed, a consumer that wants lag exactly 0 after a partition's last
+// transaction sets kgo.KeepControlRecords and calls Processed for control records
+// without processing them (otherwise the final commit marker counts as one record, as
+// in kadm.Lag). docs/LAGMON.md describes the design and every metric.
 package lagmon
 
 import (
