@@ -18,7 +18,7 @@ import (
 var Stage = checks.Stage{
 	Name:  "dashboards",
 	Group: "rules",
-	Rules: []string{"dashboard-unknown-metric", "dashboard-invalid"},
+	Rules: []string{"dashboard-unknown-metric", "dashboard-invalid", "rules-copy-drift"},
 	Run:   run,
 }
 
@@ -26,6 +26,12 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 	names, err := ws.Glob(ws.Config.Dashboards)
 	if err != nil {
 		return fmt.Errorf("dashboards: %w", err)
+	}
+	for _, set := range ws.Config.Rules.Copies {
+		if !IsDashboardCopySet(set) {
+			continue
+		}
+		st.Add(checkCopySet(ws, set)...)
 	}
 	if len(names) == 0 {
 		return nil
@@ -105,6 +111,32 @@ func Check(d *Dashboard, ix *metrics.Index, recorded map[string]bool) []checks.F
 			}
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+func checkCopySet(ws *checks.Workspace, set []string) []checks.Finding {
+	load := func(p string) (*Dashboard, error) {
+		data, err := ws.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		return Load(p, data), nil
+	}
+	base, err := load(set[0])
+	if err != nil {
+		return []checks.Finding{{Rule: "rules-copy-drift", File: set[0], Line: 1,
+			Message: fmt.Sprintf("rules.copies: %s cannot be read: %v", set[0], err), Key: "missing " + set[0]}}
+	}
+	var out []checks.Finding
+	for _, p := range set[1:] {
+		cp, err := load(p)
+		if err != nil {
+			out = append(out, checks.Finding{Rule: "rules-copy-drift", File: set[0], Line: 1,
+				Message: fmt.Sprintf("rules.copies: copy %s of %s cannot be read: %v", p, set[0], err), Key: "missing " + p})
+			continue
+		}
+		out = append(out, CompareCopies(base, cp)...)
 	}
 	return out
 }
