@@ -52,7 +52,10 @@ func runTail(ctx context.Context, e *env, args []string) error {
 		reset = kgo.NewOffset().AtStart()
 	}
 	opts := []kgo.Opt{kgo.ConsumerGroup(group), kgo.ConsumeTopics(cfg.Topic), kgo.ConsumeResetOffset(reset)}
-	if !commit {
+	if commit {
+		// Commit exactly what was printed: marked records, periodically and at exit.
+		opts = append(opts, kgo.AutoCommitMarks())
+	} else {
 		opts = append(opts, kgo.DisableAutoCommit())
 	}
 	cl, err := kafkaconf.NewClient(cfg, opts...)
@@ -61,6 +64,15 @@ func runTail(ctx context.Context, e *env, args []string) error {
 	}
 	defer cl.Close()
 	fmt.Fprintf(e.stderr, "tail: topic %s, group %s (commits: %v)\n", cfg.Topic, group, commit)
+	defer func() {
+		if commit {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := cl.CommitMarkedOffsets(cctx); err != nil {
+				fmt.Fprintf(e.stderr, "tail: commit: %v\n", err)
+			}
+		}
+	}()
 	n := 0
 	for {
 		fs := cl.PollFetches(ctx)
@@ -71,6 +83,7 @@ func runTail(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		for _, r := range fs.Records() {
+			cl.MarkCommitRecords(r)
 			if *thread != "" && string(r.Key) != *thread {
 				continue
 			}
