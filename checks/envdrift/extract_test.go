@@ -268,3 +268,27 @@ spec:
 		t.Errorf("without values: %q", got)
 	}
 }
+
+func TestExtractHelmInclude(t *testing.T) {
+	helpers := "{{/* env of the app */}}\n{{- define \"app.env\" -}}\n{{- if .Values.x }}\n- name: KAFKA_SECURITY_PROTOCOL\n  value: sasl_ssl\n{{- end }}\n- name: KAFKA_SASL_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: s, key: p}\n{{- end -}}\n{{- define \"app.other\" -}}\nx: 1\n{{- end -}}\n"
+	defs := map[string]helmDefine{}
+	helmDefines("templates/_helpers.tpl", []byte(helpers), defs)
+	if len(defs) != 2 || defs["app.env"].line != 2 {
+		t.Fatalf("defines %+v", defs)
+	}
+	tpl := "spec:\n  containers:\n    - name: app\n      env:\n        {{- include \"app.env\" . | nindent 8 }}\n        - name: KAFKA_TOPIC\n          value: t\n    - name: other\n      env:\n        {{- include \"missing.env\" . | nindent 8 }}\n"
+	docs, err := parseYAMLDocs("t.yaml", detemplate([]byte(tpl)))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, detemplate([]byte(tpl)))
+	}
+	ws := extractK8s("t.yaml", docs, &valueResolver{file: "values.yaml", defines: defs}, nil)
+	if got, want := names(ws[0].Env), "KAFKA_SASL_PASSWORD@7:set:secret KAFKA_SECURITY_PROTOCOL@4:set KAFKA_TOPIC@6:set"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if ws[0].Env[0].Loc.File != "templates/_helpers.tpl" {
+		t.Errorf("included entry located in %s", ws[0].Env[0].Loc.File)
+	}
+	if len(ws[1].Env) != 0 {
+		t.Errorf("unknown include must add nothing: %v", names(ws[1].Env))
+	}
+}

@@ -56,6 +56,8 @@ type Scanned struct {
 	Workloads []*Workload
 	DocFiles  int
 	Errors    []string
+
+	defines map[string]map[string]helmDefine // chart -> named templates
 }
 
 // Scan builds the inventories of ws. Unreadable or malformed files become entries of
@@ -216,7 +218,7 @@ func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string
 			if data == nil {
 				return
 			}
-			vals := &valueResolver{file: path.Join(chart, "values.yaml")}
+			vals := &valueResolver{file: path.Join(chart, "values.yaml"), defines: s.chartDefines(ws, chart, read)}
 			if vdata, err := ws.ReadFile(vals.file); err == nil {
 				if docs, err := parseYAMLDocs(vals.file, vdata); err == nil && len(docs) > 0 {
 					vals.root = docs[0]
@@ -253,6 +255,33 @@ func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string
 			s.addWorkload(w)
 		}
 	}
+}
+
+// chartDefines collects the named templates of a chart's templates/ once per chart.
+func (s *Scanned) chartDefines(ws *checks.Workspace, chart string, read func(string) []byte) map[string]helmDefine {
+	if s.defines == nil {
+		s.defines = map[string]map[string]helmDefine{}
+	}
+	if d, ok := s.defines[chart]; ok {
+		return d
+	}
+	d := map[string]helmDefine{}
+	files, _ := ws.Files()
+	prefix := chart + "/templates/"
+	if chart == "." {
+		prefix = "templates/"
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, prefix) {
+			if ext := path.Ext(f); ext == ".tpl" || ext == ".yaml" || ext == ".yml" {
+				if data := read(f); data != nil && strings.Contains(string(data), "define") {
+					helmDefines(f, data, d)
+				}
+			}
+		}
+	}
+	s.defines[chart] = d
+	return d
 }
 
 func isCompose(base string, docs []*yaml.Node) bool {

@@ -62,6 +62,50 @@ func scalar(n *yaml.Node) string {
 type valueResolver struct {
 	file string
 	root *yaml.Node
+	// defines are the chart's named templates ({{ define "x" }}), for includes.
+	defines map[string]helmDefine
+}
+
+// helmDefine is one named template: its body and where the body starts.
+type helmDefine struct {
+	file string
+	line int
+	body string
+}
+
+var defineRE = regexp.MustCompile(`^(define|if|range|with|block|end)\b\s*(?:"([^"]*)")?`)
+
+// helmDefines collects the named templates of one template file.
+func helmDefines(file string, src []byte, into map[string]helmDefine) {
+	text := string(src)
+	depth := 0
+	name, start := "", 0
+	for _, m := range actionRE.FindAllStringSubmatchIndex(text, -1) {
+		expr := strings.TrimSpace(text[m[2]:m[3]])
+		d := defineRE.FindStringSubmatch(expr)
+		if d == nil {
+			continue
+		}
+		switch d[1] {
+		case "define":
+			if depth == 0 {
+				name, start = d[2], m[1]
+			}
+			depth++
+		case "end":
+			if depth--; depth == 0 && name != "" {
+				into[name] = helmDefine{file: file, line: strings.Count(text[:start], "\n") + 1, body: text[start:m[0]]}
+				name = ""
+			}
+			if depth < 0 {
+				depth = 0
+			}
+		default:
+			if depth > 0 {
+				depth++
+			}
+		}
+	}
 }
 
 func (v *valueResolver) get(p string) *yaml.Node {
@@ -90,6 +134,7 @@ const (
 	phRangeKey = "__rangekey__:"
 	phRangeIt  = "__rangeitem__:"
 	phSplice   = "__splice__"
+	phInclude  = "__include__"
 	phTpl      = "__tpl__"
 )
 
@@ -179,9 +224,10 @@ func container(file string, c *yaml.Node, resName string, vals *valueResolver, e
 	if env == nil {
 		return w
 	}
-	addItem := func(item *yaml.Node, itemFile string) {
+	var addItem func(item *yaml.Node, itemFile string, lineOffset int)
+	addItem = func(item *yaml.Node, itemFile string, lineOffset int) {
 		name := scalar(mapGet(item, "name"))
-		m := &Mention{Name: name, Loc: checks.Location{File: itemFile, Line: item.Line}, Kind: KindManifest, Set: true, Workload: w, Value: scalar(mapGet(item, "value"))}
+		m := &Mention{Name: name, Loc: checks.Location{File: itemFile, Line: item.Line + lineOffset}, Kind: KindManifest, Set: true, Workload: w, Value: scalar(mapGet(item, "value"))}
 		if vf := mapGet(item, "valueFrom"); vf != nil && mapGet(vf, "secretKeyRef") != nil {
 			m.Secret = true
 		}
@@ -222,6 +268,28 @@ func container(file string, c *yaml.Node, resName string, vals *valueResolver, e
 		if item.Kind != yaml.MappingNode {
 			continue
 		}
+		if inc := mapGet(item, phInclude); inc != nil && vals != nil {
+			def, ok := vals.defines[scalar(inc)]
+			if !ok {
+				continue
+			}
+			docs, _ := parseYAMLDocs(def.file, detemplate([]byte(def.body)))
+			for _, d := range docs {
+				root := d
+				if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+					root = root.Content[0]
+				}
+				if root.Kind != yaml.SequenceNode {
+					continue
+				}
+				for _, it := range root.Content {
+					if it.Kind == yaml.MappingNode {
+						addItem(it, def.file, def.line-1)
+					}
+				}
+			}
+			continue
+		}
 		if sp := mapGet(item, phSplice); sp != nil {
 			src := vals.get(scalar(sp))
 			if src == nil {
@@ -231,7 +299,7 @@ func container(file string, c *yaml.Node, resName string, vals *valueResolver, e
 			case yaml.SequenceNode:
 				for _, it := range src.Content {
 					if it.Kind == yaml.MappingNode {
-						addItem(it, vals.file)
+						addItem(it, vals.file, 0)
 					}
 				}
 			case yaml.MappingNode:
@@ -244,7 +312,7 @@ func container(file string, c *yaml.Node, resName string, vals *valueResolver, e
 			}
 			continue
 		}
-		addItem(item, file)
+		addItem(item, file, 0)
 	}
 	return w
 }
@@ -337,6 +405,7 @@ var (
 	rangeOneRE  = regexp.MustCompile(`^range\s+(?:(\$[A-Za-z0-9_]+)\s*:=\s*)?(.+)$`)
 	withRE      = regexp.MustCompile(`^with\s+(.+)$`)
 	nindentRE   = regexp.MustCompile(`n?indent\s+(\d+)`)
+	includeRE   = regexp.MustCompile(`^(?:include|template)\s+"([^"]+)"`)
 	dotFieldRE  = regexp.MustCompile(`^(\$[A-Za-z0-9_]*)?\.([A-Za-z_][A-Za-z0-9_]*)\b`)
 )
 
@@ -431,6 +500,15 @@ func detemplate(src []byte) []byte {
 					}
 				case "else":
 				default:
+					if (word == "include" || word == "template") && prevKeyOnly {
+						if m := includeRE.FindStringSubmatch(expr); m != nil {
+							indent := len(line) - len(strings.TrimLeft(line, " "))
+							if m := nindentRE.FindStringSubmatch(expr); m != nil {
+								indent, _ = strconv.Atoi(m[1])
+							}
+							repl = strings.Repeat(" ", min(indent, 200)) + "- " + phInclude + ": " + strconv.Quote(m[1])
+						}
+					}
 					if strings.Contains(expr, "toYaml") && prevKeyOnly {
 						arg := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(expr, "|", 2)[0], "toYaml"))
 						if p := valuesPath(arg); p != "" {
