@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,8 +186,8 @@ func TestUserNeverPrintsPassword(t *testing.T) {
 	}
 }
 
-func TestControlAPIErrors(t *testing.T) {
-	b := start(t, testbroker.Options{})
+func TestControlAPI(t *testing.T) {
+	b := start(t, testbroker.Options{Brokers: 2, Topics: []testbroker.Topic{{Name: "t", Partitions: 2}}})
 	srv := httptest.NewServer(b.ControlHandler())
 	defer srv.Close()
 	for _, tc := range []struct {
@@ -207,6 +208,8 @@ func TestControlAPIErrors(t *testing.T) {
 		{"DELETE", "/faults/1", nil, 204, ""},
 		{"DELETE", "/faults", nil, 204, ""},
 		{"GET", "/state", nil, 200, `"faults": []`},
+		{"POST", "/leaders/move", url.Values{"topic": {"nope"}, "partition": {"0"}, "node": {"0"}}, 400, "move nope[0] to node 0"},
+		{"POST", "/leaders/move", url.Values{"topic": {"t"}, "partition": {"x"}, "node": {"0"}}, 400, "want numbers"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -219,5 +222,20 @@ func TestControlAPIErrors(t *testing.T) {
 		if resp.StatusCode != tc.code || !strings.Contains(string(body), tc.want) {
 			t.Errorf("%s %s %v: %d %s; want %d containing %q", tc.method, tc.path, tc.form, resp.StatusCode, body, tc.code, tc.want)
 		}
+	}
+}
+
+func TestControlAPIMovesLeader(t *testing.T) {
+	b := start(t, testbroker.Options{Brokers: 2, Topics: []testbroker.Topic{{Name: "t", Partitions: 2}}})
+	srv := httptest.NewServer(b.ControlHandler())
+	defer srv.Close()
+	target := 1 - b.LeaderFor("t", 1)
+	resp, err := http.PostForm(srv.URL+"/leaders/move", url.Values{"topic": {"t"}, "partition": {"1"}, "node": {strconv.Itoa(int(target))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || b.LeaderFor("t", 1) != target {
+		t.Fatalf("POST /leaders/move: %d; leader of t[1] is %d, want %d", resp.StatusCode, b.LeaderFor("t", 1), target)
 	}
 }

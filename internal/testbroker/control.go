@@ -21,7 +21,8 @@ POST   /faults/unwritable?topic=T               every produce to T fails (not re
 POST   /faults/drop?topic=T                     produce requests to T close their connection
 DELETE /faults                                  clear every fault
 DELETE /faults/{id}                             clear one fault
-POST   /leaders/shuffle                         move partition leaders between brokers
+POST   /leaders/shuffle                         elect new leaders for every partition
+POST   /leaders/move?topic=T&partition=0&node=1 move one partition's leader to a broker
 POST   /retention/apply                         apply retention now
 `
 
@@ -100,6 +101,19 @@ func (b *Broker) ControlHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /leaders/shuffle", func(w http.ResponseWriter, _ *http.Request) {
 		b.Cluster.ShufflePartitionLeaders()
+		writeJSON(w, http.StatusOK, b.State())
+	})
+	mux.HandleFunc("POST /leaders/move", func(w http.ResponseWriter, r *http.Request) {
+		part, err1 := strconv.ParseInt(r.FormValue("partition"), 10, 32)
+		node, err2 := strconv.ParseInt(r.FormValue("node"), 10, 32)
+		if err1 != nil || err2 != nil {
+			httpError(w, http.StatusBadRequest, "partition=%q node=%q: want numbers", r.FormValue("partition"), r.FormValue("node"))
+			return
+		}
+		if err := b.Cluster.MoveTopicPartition(r.FormValue("topic"), int32(part), int32(node)); err != nil {
+			httpError(w, http.StatusBadRequest, "move %s[%d] to node %d: %v", r.FormValue("topic"), part, node, err)
+			return
+		}
 		writeJSON(w, http.StatusOK, b.State())
 	})
 	mux.HandleFunc("POST /retention/apply", func(w http.ResponseWriter, _ *http.Request) {
