@@ -15,6 +15,9 @@ func Markdown() string {
 	b.WriteString("one constructor, `kafkaconf.NewClient`, which applies the security settings below, so\n")
 	b.WriteString("`KAFKA_SECURITY_PROTOCOL=sasl_ssl` with a CA and SASL credentials works everywhere without code changes.\n")
 	b.WriteString("Invalid values stop the process with an error naming the variable and the value (never a secret's value).\n")
+	b.WriteString("A security setting the chosen `KAFKA_SECURITY_PROTOCOL` would not use (a CA file with `plaintext`, a SASL user\n")
+	b.WriteString("with `ssl`) is an error too, so configured security is never silently ignored; TLS files are parsed at start-up.\n")
+	b.WriteString("`kafkaconf.Ping` reports why a connection is refused (TLS or SASL required, untrusted CA, wrong password).\n")
 	sections := []string{SectionKafka, SectionSecurity, SectionDLQ, SectionService}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s\n\n| Variable | Default | Allowed | Description |\n|---|---|---|---|\n", s)
