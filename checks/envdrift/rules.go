@@ -309,7 +309,7 @@ func (e *evaluator) setNotRead() []checks.Finding {
 			if allowed(e.cfg, m.Name) || e.binRead[b.Dir][m.Name] {
 				continue
 			}
-			msg := fmt.Sprintf("%s sets %s for %s (%s %q), which never reads it", m.Loc, m.Name, b.Dir, kindNoun(m.Kind), w.Name)
+			msg := fmt.Sprintf("%s is set for %s (%s %q), which never reads it", m.Name, b.Dir, kindNoun(m.Kind), w.Name)
 			var rel []checks.Location
 			if rs := e.reads[m.Name]; len(rs) > 0 {
 				var others []string
@@ -318,7 +318,7 @@ func (e *evaluator) setNotRead() []checks.Finding {
 					rel = append(rel, checks.Location{File: r.Loc.File, Line: r.Loc.Line, Column: r.Loc.Column, Message: "read here (" + r.Via + ")"})
 				}
 				if others = uniq(others); len(others) > 0 {
-					msg += "; only " + strings.Join(others, ", ") + " read it"
+					msg += "; it is read by " + strings.Join(others, ", ") + " only"
 				}
 			}
 			f := checks.Finding{
@@ -342,6 +342,10 @@ func (e *evaluator) setNotRead() []checks.Finding {
 				}
 			}
 			f.Related = rel
+			if w.Kind == KindScript {
+				// an example or helper script, not a deployment: worth fixing, not an error
+				f.Severity = checks.SeverityWarning
+			}
 			out = append(out, f)
 		}
 	}

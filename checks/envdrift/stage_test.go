@@ -90,6 +90,12 @@ func TestDriftFixture(t *testing.T) {
 		len(f.Related) == 0 || f.Related[0].File != "cmd/exporter/main.go") {
 		t.Errorf("set-not-read evidence %q related %v: want the ConsumeResetOffset call", f.Evidence, f.Related)
 	}
+	if f := find(fs, "env-set-not-read", "examples/run.sh", 7, ""); f != nil && f.Severity != checks.SeverityWarning {
+		t.Errorf("a script is not a deployment: severity %s, want warning", f.Severity)
+	}
+	if f := find(fs, "env-set-not-read", "docker-compose.yml", 12, ""); f != nil && f.Severity != checks.SeverityError {
+		t.Errorf("compose: severity %s, want error", f.Severity)
+	}
 	if f := find(fs, "env-doc-stale", "examples/run.sh", 3, ""); f != nil && !strings.Contains(f.Fix, "KAFKA_BROKERS") {
 		t.Errorf("stale fix %q should name the variable read instead", f.Fix)
 	}
