@@ -27,7 +27,7 @@ func TestCorpusDashboards(t *testing.T) {
 	dir := corporaDir(t)
 	n, queries, skipped := 0, 0, 0
 	err := filepath.WalkDir(dir, func(p string, de os.DirEntry, err error) error {
-		if err != nil || de.IsDir() || !strings.HasSuffix(p, ".json") || strings.HasSuffix(p, "jsonnetfile.json") {
+		if err != nil || de.IsDir() || !strings.HasSuffix(p, ".json") {
 			return err
 		}
 		data, err := os.ReadFile(p)
@@ -38,7 +38,11 @@ func TestCorpusDashboards(t *testing.T) {
 		d := Load(rel, data)
 		n++
 		if d.Problem != nil {
-			t.Errorf("%s:%d: %s", rel, d.Problem.Line, d.Problem.Msg)
+			// Rejected files must say where; only jsonnet's dependency file is not a dashboard.
+			if d.Problem.Line < 1 || !strings.HasSuffix(rel, "jsonnetfile.json") {
+				t.Errorf("%s:%d: %s", rel, d.Problem.Line, d.Problem.Msg)
+			}
+			t.Logf("%s:%d: rejected: %s", rel, d.Problem.Line, d.Problem.Msg)
 			return nil
 		}
 		queries += len(d.Queries)
