@@ -566,6 +566,9 @@ func (c *collector) fromKprom(p *packages.Package, defs map[types.Object]ast.Exp
 	ns, ok := stringOf(info, defs, call.Args[0])
 	sub := ""
 	consistent, goColl := false, false
+	var extra []string                       // labels every kprom metric gets (client id, static labels)
+	fpLabels := []string{"node_id", "topic"} // fetch/produce labels (FetchAndProduceDetail)
+	brokerUnresolved, extraUnresolved := false, false
 	for _, a := range call.Args[1:] {
 		ac, isCall := ast.Unparen(a).(*ast.CallExpr)
 		if !isCall {
@@ -587,15 +590,42 @@ func (c *collector) fromKprom(p *packages.Package, defs map[types.Object]ast.Exp
 		case "GoCollectors":
 			goColl = true
 		case "FetchAndProduceDetail":
+			fpLabels = []string{}
 			for _, d := range ac.Args {
-				if o := objOf(info, d); o != nil && o.Name() == "ConsistentNaming" {
+				switch o := objOf(info, d); {
+				case o == nil:
+					extraUnresolved = true
+				case o.Name() == "ConsistentNaming":
 					consistent = true
+				case o.Name() == "ByNode":
+					fpLabels = append(fpLabels, "node_id")
+				case o.Name() == "ByTopic":
+					fpLabels = append(fpLabels, "topic")
 				}
+			}
+		case "BrokerLabels":
+			brokerUnresolved = true
+		case "WithClientLabel":
+			extra = append(extra, "client_id")
+		case "WithStaticLabel":
+			if len(ac.Args) == 1 {
+				keys, okK := labelKeys(info, defs, ac.Args[0])
+				extra = append(extra, keys...)
+				extraUnresolved = extraUnresolved || !okK
 			}
 		}
 	}
 	for _, w := range kpromMetrics(consistent) {
-		m := checks.Metric{Type: w.typ, Labels: append([]string{}, w.labels...), File: file, Line: line, Resolved: ok}
+		labels := append([]string{}, w.labels...)
+		unresolved := extraUnresolved
+		if len(w.labels) == 2 { // fetch/produce metrics
+			labels = append([]string{}, fpLabels...)
+		} else if len(w.labels) == 1 && brokerUnresolved {
+			unresolved = true
+		}
+		labels = append(labels, extra...)
+		sort.Strings(labels)
+		m := checks.Metric{Type: w.typ, Labels: labels, File: file, Line: line, Resolved: ok, LabelsUnresolved: unresolved}
 		if ok {
 			m.Name = fqName(ns, sub, w.name)
 		} else {
