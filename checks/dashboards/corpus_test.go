@@ -63,3 +63,42 @@ func TestCorpusDashboards(t *testing.T) {
 	}
 	t.Logf("%d dashboards, %d Prometheus queries, %d non-Prometheus targets skipped", n, queries, skipped)
 }
+
+// kube-prometheus ships its dashboards inside a ConfigMapList: each is loaded with the
+// YAML file's lines.
+func TestCorpusConfigMapDashboards(t *testing.T) {
+	dir := corporaDir(t)
+	rel := "kubeprom/manifests/grafana-dashboardDefinitions.yaml"
+	data, err := os.ReadFile(filepath.Join(dir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := LoadConfigMaps(rel, data)
+	if len(ds) < 10 {
+		t.Fatalf("%d dashboards in %s", len(ds), rel)
+	}
+	lines := strings.Split(string(data), "\n")
+	queries := 0
+	for _, d := range ds {
+		if d.Problem != nil {
+			t.Errorf("%s:%d: %s", rel, d.Problem.Line, d.Problem.Msg)
+		}
+		for _, q := range d.Queries {
+			queries++
+			if q.Err != nil {
+				t.Errorf("%s:%d: %s: %v", rel, q.Line, q.Where, q.Err)
+			}
+			// The reported line holds the start of the query text.
+			first := q.Raw
+			if i := strings.IndexAny(first, "\n\"\\"); i >= 0 {
+				first = first[:i]
+			}
+			if q.Line < 1 || q.Line > len(lines) || !strings.Contains(lines[q.Line-1], first) {
+				t.Errorf("%s: %s: line %d does not hold %q", rel, q.Where, q.Line, first)
+			}
+		}
+	}
+	if queries < 100 {
+		t.Fatalf("only %d queries", queries)
+	}
+}

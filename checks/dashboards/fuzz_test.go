@@ -19,6 +19,11 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("finding without a line: %+v", fd)
 			}
 		}
+		for _, cm := range LoadConfigMaps("f.yaml", data) {
+			if cm.Problem != nil && (cm.Problem.Line < 1 || strings.Contains(cm.Problem.Msg, "internal error")) {
+				t.Fatalf("configmap problem %+v", cm.Problem)
+			}
+		}
 	})
 }
 

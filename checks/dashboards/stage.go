@@ -42,14 +42,21 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 	}
 	ix := metrics.NewIndex(st.Inventory.Metrics)
 	for _, n := range names {
-		if !strings.HasSuffix(n, ".json") {
+		isJSON := strings.HasSuffix(n, ".json")
+		if !isJSON && !strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, ".yml") {
 			continue
 		}
 		data, err := ws.ReadFile(n)
 		if err != nil {
 			return fmt.Errorf("dashboards: %w", err)
 		}
-		st.Add(Check(Load(n, data), ix, recorded)...)
+		if isJSON {
+			st.Add(Check(Load(n, data), ix, recorded)...)
+			continue
+		}
+		for _, d := range LoadConfigMaps(n, data) { // dashboards inside ConfigMaps
+			st.Add(Check(d, ix, recorded)...)
+		}
 	}
 	return nil
 }
