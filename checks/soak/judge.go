@@ -21,7 +21,8 @@ type MemoryLimits struct {
 	MinGrowthBytes float64 `json:"min_growth_bytes"`
 	// WarmupSeconds are ignored by the trend fit.
 	WarmupSeconds float64 `json:"warmup_seconds"`
-	// WindowSeconds is the width of the windows whose minimum is fitted.
+	// WindowSeconds is the least width of the windows whose minimum is fitted (they are a
+	// quarter of the measured span, at most a minute, when that is wider).
 	WindowSeconds float64 `json:"window_seconds"`
 }
 
@@ -43,7 +44,14 @@ type MemoryVerdict struct {
 // JudgeMemory applies lim to one series of one member.
 func JudgeMemory(member, metric string, pts []Point, oomKilled bool, lim MemoryLimits) MemoryVerdict {
 	v := MemoryVerdict{Member: member, Metric: metric, PeakBytes: Peak(pts), OOMKilled: oomKilled, Samples: len(pts)}
-	post := WindowMin(After(pts, lim.WarmupSeconds), lim.WindowSeconds)
+	after := After(pts, lim.WarmupSeconds)
+	w := lim.WindowSeconds
+	if len(after) > 1 {
+		// Windows wide enough to hold a whole GC cycle: a quarter of the measured span, at
+		// most a minute (long runs keep more points for the fit).
+		w = max(w, min((after[len(after)-1].T-after[0].T)/4, 60))
+	}
+	post := WindowMin(after, w)
 	v.Fit = LeastSquares(post)
 	if len(post) >= 2 {
 		v.GrowthBytes = v.Fit.Slope * (post[len(post)-1].T - post[0].T)

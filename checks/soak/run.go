@@ -106,7 +106,7 @@ func (o Options) Defaults() Options {
 		l.MinGrowthBytes = 8 << 20
 	}
 	if l.WarmupSeconds == 0 {
-		l.WarmupSeconds = min(15, o.Duration.Seconds()/3)
+		l.WarmupSeconds = min(120, o.Duration.Seconds()/3)
 	}
 	if l.WindowSeconds == 0 {
 		l.WindowSeconds = 5
@@ -280,7 +280,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	rate := r.o.Rate
 	if scenario == ScenarioRebalance {
 		// A rate the consumers keep up with: any lag alert is then a false page.
-		rate = max(1, r.o.Rate/10)
+		rate = max(1, r.o.Rate/5)
 	}
 	count := int64(rate) * int64(r.o.Duration.Seconds())
 	r.res.Load = Load{Requested: count, Rate: rate, RecordSize: r.o.RecordSize}
@@ -376,6 +376,9 @@ func (r *run) stopAll(ctx context.Context) {
 }
 
 func (r *run) hold(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -529,7 +532,13 @@ func (r *run) rebalance(ctx context.Context, adm *kadm.Client, m1 *Member) error
 			return err
 		}
 		r.mark(fmt.Sprintf("%s joins", name))
+		joined := time.Now()
 		if err := r.checkOwnership(ctx, adm, fmt.Sprintf("join #%d", i)); err != nil {
+			return err
+		}
+		// Keep the moved partitions moved for half the scenario: a lag series left behind
+		// by the old owner then has time to drift and to make a lag alert pending.
+		if err := r.hold(ctx, time.Until(joined.Add(r.o.Duration/2))); err != nil {
 			return err
 		}
 		if err := r.removeMember(ctx, m2); err != nil {
@@ -677,5 +686,19 @@ func (r *run) judge(ctx context.Context, scenario string) {
 		r.res.Lag = append(r.res.Lag, *r.lag[n])
 	}
 	sub := Subject{Target: r.t.Name, Source: r.t.Source}
-	r.res.Findings = checks.FinishFindings(Findings(sub, scenario, r.res.MemoryVerdicts, r.res.Ownership, r.res.Alerts, nil))
+	// A lag alert pages falsely when it fires while the consumers keep up. In slow-kafka the
+	// broker really is slow, so alerts there are expected and only listed. Pending alerts
+	// (their `for` not yet elapsed) are listed, not judged: `for` is the rule's debounce.
+	var paging []Alert
+	for _, a := range r.res.Alerts {
+		switch {
+		case scenario == ScenarioSlowKafka:
+			r.res.Notes = append(r.res.Notes, fmt.Sprintf("expected under a slow broker: %s %s at t=%.0fs", a.Name, a.State, a.T))
+		case a.State != "firing":
+			r.res.Notes = append(r.res.Notes, fmt.Sprintf("%s was %s at t=%.0fs (not firing: its `for` had not elapsed)", a.Name, a.State, a.T))
+		default:
+			paging = append(paging, a)
+		}
+	}
+	r.res.Findings = checks.FinishFindings(Findings(sub, scenario, r.res.MemoryVerdicts, r.res.Ownership, paging, nil))
 }

@@ -53,20 +53,27 @@ func After(pts []Point, t0 float64) []Point {
 	return pts[i:]
 }
 
-// WindowMin reduces pts to the minimum of each window of width w seconds, placed at the
-// time of that minimum. A Go heap is a sawtooth between collections; its floor per window
-// is the live heap, which is what grows when something retains memory.
+// WindowMin splits the span of pts into equal windows at least w seconds wide and reduces
+// each window to its minimum, placed at the time of that minimum. A Go heap is a sawtooth
+// between collections; its floor per window is the live heap, which is what grows when
+// something retains memory.
 func WindowMin(pts []Point, w float64) []Point {
-	if w <= 0 || len(pts) == 0 {
+	if w <= 0 || len(pts) < 2 {
 		return pts
 	}
-	var out []Point
-	start := pts[0].T
-	cur := pts[0]
+	t0, span := pts[0].T, pts[len(pts)-1].T-pts[0].T
+	n := int(span / w)
+	if n < 1 {
+		n = 1
+	}
+	width := span / float64(n)
+	out := make([]Point, 0, n)
+	cur, idx := pts[0], 0
 	for _, p := range pts[1:] {
-		if p.T-start >= w {
+		i := min(n-1, int((p.T-t0)/width))
+		if i != idx {
 			out = append(out, cur)
-			start, cur = p.T, p
+			cur, idx = p, i
 			continue
 		}
 		if p.V < cur.V {
