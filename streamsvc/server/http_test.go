@@ -32,6 +32,7 @@ func TestHTTPSurface(t *testing.T) {
 			t.Fatalf("filtered client got %s", k)
 		}
 	}
+	eventually(t, "4 invalid records in the DLQ", func() bool { return val(r.svc.Metrics.DLQSent) == 4 })
 	_, metrics := get(t, base+"/metrics")
 	for _, name := range []string{
 		`websocket_kafka_messages_total{status="success"} 36`,
