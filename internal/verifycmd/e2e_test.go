@@ -157,6 +157,11 @@ func TestFixtureBaselineMarkdown(t *testing.T) {
 			t.Errorf("no status row for the v6 finding %s in %s", s.rule, s.file)
 		}
 	}
+	// The Helm copy of the rules was in sync before (its drift fingerprint is in the v6
+	// history) and drifted again: a regression, listed in the executive summary.
+	if !strings.Contains(md, "`rules-copy-drift` `deploy/helm/dashstream/files/alerts.yml:14` (regressed") {
+		t.Errorf("the re-drifted rules copy is not reported as a regression in the executive summary")
+	}
 	if !strings.Contains(table, "`env-undocumented` KAFKA_DLQ_TOPIC") || !strings.Contains(table, "✅ FIXED") {
 		t.Errorf("the v6 env-undocumented KAFKA_DLQ_TOPIC finding (documented since) is not listed as FIXED:\n%s", table)
 	}
