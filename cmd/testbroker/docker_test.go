@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +40,45 @@ func repoRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
+}
+
+var (
+	buildMu  sync.Mutex
+	buildDir string
+	built    = map[string]string{}
+)
+
+// buildStatic builds ./cmd/name as a static binary (CGO_ENABLED=0, like make build) once
+// per test process, each into its own directory (a Docker build context), and returns
+// its path.
+func buildStatic(t *testing.T, name string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[name]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "testbroker-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = d
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	p := filepath.Join(buildDir, name, name)
+	sh(t, ctx, repoRoot(t), []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false"}, "go", "build", "-trimpath", "-o", p, "./cmd/"+name)
+	built[name] = p
+	return p
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 func sh(t *testing.T, ctx context.Context, dir string, env []string, name string, args ...string) string {
@@ -86,11 +126,10 @@ func TestImagesBuildAndRun(t *testing.T) {
 	root := repoRoot(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
 	suffix := strings.ToLower(rand.Text()[:10])
 	images := map[string]string{}
 	for _, name := range []string{"testbroker", "streamsvc"} {
-		sh(t, ctx, root, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false"}, "go", "build", "-trimpath", "-o", filepath.Join(bin, name), "./cmd/"+name)
+		bin := filepath.Dir(buildStatic(t, name))
 		tag := "streamaudit-test/" + name + ":" + suffix
 		sh(t, ctx, root, nil, "docker", "build", "-q", "-f", filepath.Join("deploy", "docker", name+".Dockerfile"), "-t", tag, bin)
 		images[name] = tag
