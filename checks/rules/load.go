@@ -117,7 +117,7 @@ func Load(path string, data []byte) (f *File) {
 			f.Problems = append(f.Problems, Problem{Msg: fmt.Sprintf("internal error while loading (please report): %v\n%s", r, debug.Stack())})
 		}
 	}()
-	if !looksLikeRules.Match(data) {
+	if !mayHoldRules(data) || !looksLikeRules.Match(data) {
 		return f
 	}
 	if p := helmTemplate(data); p != nil {
@@ -138,6 +138,16 @@ func Load(path string, data []byte) (f *File) {
 	f.Comments = comments(docs, lines)
 	sort.SliceStable(f.Problems, func(i, j int) bool { return f.Problems[i].Line < f.Problems[j].Line })
 	return f
+}
+
+// mayHoldRules is a cheap pre-filter for looksLikeRules (large manifests and dashboards).
+func mayHoldRules(data []byte) bool {
+	for _, w := range []string{"alert", "record", "PrometheusRule", "groups"} {
+		if bytes.Contains(data, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeDocs(data []byte) ([]*yaml.Node, error) {
