@@ -171,11 +171,11 @@ func (c *Cluster) ClearFaults() { c.Broker.ClearFaults() }
 // CA is a generated certificate authority with a server certificate (see NewCA).
 type CA = testbroker.CA
 
-// NewCA generates a CA and a server certificate for 127.0.0.1 and localhost into
-// tb.TempDir().
-func NewCA(tb testing.TB) *CA {
+// NewCA generates a CA and a server certificate into tb.TempDir(), valid for hosts
+// (default 127.0.0.1 and localhost).
+func NewCA(tb testing.TB, hosts ...string) *CA {
 	tb.Helper()
-	ca, err := testbroker.GenerateCA(tb.TempDir())
+	ca, err := testbroker.GenerateCA(tb.TempDir(), hosts...)
 	if err != nil {
 		tb.Fatalf("kafkatest: %v", err)
 	}

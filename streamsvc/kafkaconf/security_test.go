@@ -217,3 +217,17 @@ func TestPingUnreachable(t *testing.T) {
 		t.Fatalf("ping a closed port: %v, want an unreachable error naming KAFKA_BROKERS=%s", err, addr)
 	}
 }
+
+// The broker's certificate names another host: https (the default) refuses it and says
+// so; none accepts it but still verifies the chain.
+func TestEndpointIdentification(t *testing.T) {
+	ca := kafkatest.NewCA(t, "broker.invalid")
+	c := kafkatest.NewSecure(t, kafkatest.Security{Protocol: "ssl", CA: ca}, kafkatest.Topic("dashstream-quality", 1))
+	env := map[string]string{"KAFKA_BROKERS": strings.Join(c.Addrs, ","), "KAFKA_SECURITY_PROTOCOL": "ssl",
+		"KAFKA_SSL_CA_LOCATION": ca.CAFile}
+	refused(t, env, kafkaconf.ErrTLSHostname, "not valid for host", "127.0.0.1")
+	none := with(env, "KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "none")
+	roundTrip(t, fromEnv(t, with(none, "KAFKA_GROUP_ID", "endpoint-none")), "no host name check")
+	refused(t, with(none, "KAFKA_SSL_CA_LOCATION", kafkatest.NewCA(t).CAFile), kafkaconf.ErrUntrustedCA,
+		"not signed by a CA in KAFKA_SSL_CA_LOCATION")
+}
