@@ -8,6 +8,7 @@
 package envdrift
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"go/ast"
@@ -124,12 +125,16 @@ func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
 	scripts, _ := ws.Glob(cfg.Scripts)
 	deploy, _ := ws.Glob(cfg.Deploy)
 	charts := chartDirs(files)
+	isScript := map[string]bool{}
+	for _, f := range scripts {
+		isScript[f] = true
+	}
 	for _, f := range append(scripts, deploy...) {
 		if seen[f] || !own(f) {
 			continue
 		}
 		seen[f] = true
-		s.scanDeployFile(ws, f, charts, read)
+		s.scanDeployFile(ws, f, charts, read, isScript[f])
 	}
 	return s, nil
 }
@@ -171,7 +176,9 @@ func chartDirs(files []string) []string {
 	return out
 }
 
-func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string, read func(string) []byte) {
+// scanDeployFile reads one script or deployment file by its kind; files listed in
+// env.scripts without a known extension are read as shell (.ci/run, bin/deploy).
+func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string, read func(string) []byte, script bool) {
 	base := path.Base(f)
 	ext := strings.ToLower(path.Ext(f))
 	lower := strings.ToLower(base)
@@ -191,7 +198,7 @@ func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string
 		if data := read(f); data != nil {
 			s.Others = append(s.Others, extractDotenv(f, data)...)
 		}
-	case ext == ".sh" || ext == ".bash":
+	case ext == ".sh" || ext == ".bash" || script && ext == "" || ext == "" && hasShellShebang(ws, f):
 		if data := read(f); data != nil {
 			ms, err := extractShell(f, data)
 			if err != nil {
@@ -255,6 +262,16 @@ func (s *Scanned) scanDeployFile(ws *checks.Workspace, f string, charts []string
 			s.addWorkload(w)
 		}
 	}
+}
+
+// hasShellShebang reports whether an extension-less file starts with a sh/bash shebang.
+func hasShellShebang(ws *checks.Workspace, f string) bool {
+	data, err := ws.ReadFile(f)
+	if err != nil || !bytes.HasPrefix(data, []byte("#!")) {
+		return false
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	return bytes.HasSuffix(line, []byte("sh")) || bytes.Contains(line, []byte("bash")) || bytes.Contains(line, []byte("/sh "))
 }
 
 // chartDefines collects the named templates of a chart's templates/ once per chart.

@@ -249,3 +249,36 @@ func TestSymlinksLeavingRootAreNotFollowed(t *testing.T) {
 		t.Error("ReadFile followed a symlink out of the root")
 	}
 }
+
+// TestExtensionlessScripts: files listed in env.scripts, and shebang scripts among the
+// deploy files, are read as shell; other extension-less files are not.
+func TestExtensionlessScripts(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, s string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".streamaudit.yaml", "version: 1\nenv:\n  scripts: [\"ci/*\"]\n  deploy: [\"deploy/**\"]\n")
+	write("ci/run", "export STALE_CI_VAR=1\n")
+	write("deploy/install", "#!/usr/bin/env bash\nexport STALE_DEPLOY_VAR=1\n")
+	write("deploy/NOTES", "export NOT_A_SCRIPT_VAR=1\n")
+	ws, err := checks.NewWorkspace(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &checks.State{}
+	if err := Stage.Run(context.Background(), ws, st); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range checks.FinishFindings(st.Findings) {
+		got = append(got, f.Rule+":"+f.Key)
+	}
+	if want := "env-doc-stale:STALE_CI_VAR env-doc-stale:STALE_DEPLOY_VAR"; strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
