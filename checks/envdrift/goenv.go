@@ -92,6 +92,7 @@ type keyVal struct {
 	s              string   // keyConst
 	list           []string // keyList
 	owner          types.Object
+	ownerLit       *ast.FuncLit // the anonymous function owning the parameter
 	param          int
 	prefix, suffix string
 }
@@ -107,6 +108,7 @@ type helper struct {
 // fnCtx is one function body being analysed: a declared function or a function literal.
 type fnCtx struct {
 	obj    types.Object // *types.Func, or the *types.Var a literal is assigned to; nil if anonymous
+	lit    *ast.FuncLit
 	params map[*types.Var]int
 	outer  *fnCtx
 	name   string
@@ -128,6 +130,8 @@ type goAnalyzer struct {
 	rangeLits map[*types.Var]rangeLit
 	// handled holds env calls another pass explained (flag env fallbacks).
 	handled map[ast.Node]bool
+	// litEnv holds anonymous functions that wrap an env read of their first parameter.
+	litEnv map[*ast.FuncLit]bool
 }
 
 type rangeLit struct {
@@ -178,7 +182,7 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		}, nil)
 		inv.Binaries = append(inv.Binaries, b)
 	}
-	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}, handled: map[ast.Node]bool{}}
+	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}, handled: map[ast.Node]bool{}, litEnv: map[*ast.FuncLit]bool{}}
 	for i := 0; i < 8; i++ {
 		a.changed = false
 		a.walkAll()
@@ -330,7 +334,7 @@ func (a *goAnalyzer) walkBody(p *packages.Package, c *fnCtx, body ast.Node) {
 				if o := litObj[n]; o != nil {
 					name = o.Name()
 				}
-				inner := &fnCtx{obj: litObj[n], params: paramIndex(info, n.Type), outer: c, name: name}
+				inner := &fnCtx{obj: litObj[n], lit: n, params: paramIndex(info, n.Type), outer: c, name: name}
 				visit(inner, n.Body)
 				return false
 			case *ast.CallExpr:
@@ -393,6 +397,8 @@ func isPkgFunc(o types.Object, pkg string, names ...string) bool {
 func (a *goAnalyzer) isEnvFuncValue(info *types.Info, e ast.Expr) bool {
 	var obj types.Object
 	switch x := ast.Unparen(e).(type) {
+	case *ast.FuncLit:
+		return a.litEnv[x]
 	case *ast.Ident:
 		obj = originOf(info.Uses[x])
 	case *ast.SelectorExpr:
@@ -509,6 +515,15 @@ func (a *goAnalyzer) use(p *packages.Package, c *fnCtx, call ast.Node, k keyVal,
 		}
 	case keyParam:
 		if k.owner == nil {
+			if k.ownerLit != nil && k.param == 0 && k.prefix == "" && k.suffix == "" {
+				// an anonymous wrapper (func(k string) string { return os.Getenv(k) }):
+				// reads happen where it is called, through the parameter it is passed to
+				if !a.litEnv[k.ownerLit] {
+					a.litEnv[k.ownerLit] = true
+					a.changed = true
+				}
+				return
+			}
 			if a.final {
 				a.dynamic(p, call, "key comes from a parameter of an anonymous function")
 			}
@@ -665,7 +680,7 @@ func (a *goAnalyzer) resolveKey(info *types.Info, c *fnCtx, e ast.Expr, depth in
 		}
 		for cc := c; cc != nil; cc = cc.outer {
 			if i, ok := cc.params[v]; ok {
-				return keyVal{kind: keyParam, owner: cc.obj, param: i}
+				return keyVal{kind: keyParam, owner: cc.obj, ownerLit: cc.lit, param: i}
 			}
 		}
 	}

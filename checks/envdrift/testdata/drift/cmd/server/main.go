@@ -20,5 +20,6 @@ func main() {
 	cmd.Env = append(os.Environ(), "A=B")
 	_ = conf.Dump()
 	conf.Sweep()
+	_ = conf.Wrapped()
 	_ = os.Getenv("SERVER_ONLY_UNDOCUMENTED")
 }

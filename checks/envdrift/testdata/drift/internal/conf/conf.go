@@ -65,3 +65,14 @@ func Sweep() {
 		_ = EnvOr(f.name, f.def)
 	}
 }
+
+// Wrapped hands an anonymous wrapper of os.LookupEnv to FromLookup2.
+func Wrapped() string {
+	return FromLookup2(func(k string) (string, bool) { return os.LookupEnv(k) })
+}
+
+// FromLookup2 reads KAFKA_CLIENT_RACK through its lookup parameter.
+func FromLookup2(l func(string) (string, bool)) string {
+	v, _ := l("KAFKA_CLIENT_RACK")
+	return v
+}
