@@ -62,13 +62,21 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 	return nil
 }
 
-// Evaluate judges parsed claims against the findings of the other stages. checks maps
-// item ids to rule IDs (claims.checks); inline verify comments add to it.
+// Evaluate judges parsed claims against the findings of the other stages. links maps
+// item ids to rule IDs (claims.checks); inline verify comments add to it. A linked rule
+// fails when it has a finding at warning or error severity that is not fixed.
 func Evaluate(parsed []*Parsed, links map[string][]string, findings []checks.Finding) ([]checks.Claim, []checks.Finding) {
 	byRule := map[string][]checks.Finding{}
 	for _, f := range findings {
 		if f.Status == checks.StatusFixed || strings.HasPrefix(f.Rule, "claim-") {
 			continue
+		}
+		sev := f.Severity
+		if r, ok := checks.LookupRule(f.Rule); ok && sev == "" {
+			sev = r.Severity
+		}
+		if sev.Rank() < checks.SeverityWarning.Rank() {
+			continue // info findings (e.g. low-confidence notes) do not fail a check
 		}
 		byRule[f.Rule] = append(byRule[f.Rule], f)
 	}
