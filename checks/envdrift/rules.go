@@ -287,11 +287,16 @@ func (e *evaluator) binaryOf(w *Workload) *Binary {
 
 var hintSplitRE = regexp.MustCompile(`[\s/:@"',=\[\]{}]+`)
 
+var placeholderRE = regexp.MustCompile(`__(tpl|values|rangekey|rangeitem)__(:[A-Za-z0-9_.-]*)?`)
+
+// hintTokens splits a hint into words that may name a binary; template placeholders
+// are dropped ("{{ .Release.Name }}-exporter" gives "exporter").
 func hintTokens(h string) []string {
 	var out []string
-	for _, t := range hintSplitRE.Split(h, -1) {
+	for _, t := range hintSplitRE.Split(placeholderRE.ReplaceAllString(h, ""), -1) {
 		t = strings.TrimSuffix(strings.TrimPrefix(t, "."), ".exe")
-		if t != "" && !strings.Contains(t, "__") {
+		t = strings.Trim(t, "-_.")
+		if t != "" {
 			out = append(out, t)
 		}
 	}

@@ -1,6 +1,7 @@
 package envdrift
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/streamaudit/streamaudit/checks"
@@ -188,6 +189,19 @@ func TestConfidenceLoweredByDynamicReads(t *testing.T) {
 	f := find(s.Findings(checks.DefaultConfig()), "env-set-not-read", "deploy/exporter.yaml", 0, "")
 	if f == nil || f.Confidence != checks.ConfidenceLow {
 		t.Fatalf("want low confidence, got %+v", f)
+	}
+}
+
+func TestHintTokens(t *testing.T) {
+	for h, want := range map[string]string{
+		"__tpl__-exporter":                       "exporter",
+		"ghcr.io/acme/prometheus-exporter:0.7.0": "ghcr.io acme prometheus-exporter 0.7.0",
+		`["/streamsvc", "serve"]`:                "streamsvc serve",
+		"__values__:image.repository:1":          "1",
+	} {
+		if got := strings.Join(hintTokens(h), " "); got != want {
+			t.Errorf("hintTokens(%q) = %q, want %q", h, got, want)
+		}
 	}
 }
 
