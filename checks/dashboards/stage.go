@@ -48,7 +48,8 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 		}
 		data, err := ws.ReadFile(n)
 		if err != nil {
-			return fmt.Errorf("dashboards: %w", err)
+			st.Add(checks.Finding{Rule: "dashboard-invalid", File: n, Message: "dashboard cannot be read: " + err.Error(), Key: "read"})
+			continue
 		}
 		if isJSON {
 			st.Add(Check(Load(n, data), ix, recorded)...)

@@ -52,7 +52,8 @@ func LoadWorkspace(ws *checks.Workspace, inventory []checks.Metric) (*Input, err
 	for _, n := range names {
 		f, err := load(n)
 		if err != nil {
-			return nil, fmt.Errorf("rules: %w", err)
+			// An unreadable file is a finding for that file; the others are still checked.
+			f = &File{Path: n, Kind: KindPlain, Problems: []Problem{{Msg: "cannot read: " + err.Error()}}}
 		}
 		if f.Kind != KindOther {
 			in.Files = append(in.Files, f)
