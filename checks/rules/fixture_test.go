@@ -29,6 +29,9 @@ func runStages(t *testing.T, root string) *checks.State {
 }
 
 func TestFixtureDashstreamV7(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the fixture's Go packages (about 10 s); skipped with -short")
+	}
 	root := filepath.Join("..", "..", "fixtures", "dashstream-v7")
 	if _, err := os.Stat(filepath.Join(root, ".streamaudit.yaml")); err != nil {
 		t.Skipf("fixture not present: %v", err)
