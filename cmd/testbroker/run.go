@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ports    = fs.String("ports", "", "comma-separated broker ports, one broker each (default: -brokers random ports)")
 		cert     = fs.String("tls-cert", "", "PEM server certificate: serve TLS on every broker port (needs -tls-key)")
 		key      = fs.String("tls-key", "", "PEM private key of -tls-cert")
+		clientCA = fs.String("tls-client-ca", "", "PEM CA file: require client certificates it signed (mutual TLS; needs -tls-cert)")
 		control  = fs.String("control", "", "address of the control HTTP API (faults, state), e.g. 127.0.0.1:9644; loopback only unless -listen is a wildcard; off when empty")
 		logLevel = fs.String("log", "none", "kfake log level on stderr: none, error, warn, info or debug")
 	)
@@ -94,6 +95,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: -tls-cert/-tls-key: %v", errUsage, err)
 		}
 		o.TLS = tc
+	}
+	if *clientCA != "" {
+		if o.TLS == nil {
+			return fmt.Errorf("%w: -tls-client-ca needs -tls-cert and -tls-key", errUsage)
+		}
+		if err := testbroker.RequireClientCerts(o.TLS, *clientCA); err != nil {
+			return fmt.Errorf("%w: -tls-client-ca: %v", errUsage, err)
+		}
 	}
 	lvl, err := parseLogLevel(*logLevel)
 	if err != nil {

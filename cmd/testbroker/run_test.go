@@ -159,6 +159,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-sasl", "-user", "PLAIN:alice"}, "want MECH:user:password"},
 		{[]string{"-tls-cert", ca.CertFile}, "TLS needs both a certificate and a key file"},
 		{[]string{"-tls-cert", ca.CAFile, "-tls-key", ca.CertFile}, "load TLS certificate"},
+		{[]string{"-tls-client-ca", ca.CAFile}, "-tls-client-ca needs -tls-cert and -tls-key"},
+		{[]string{"-tls-cert", ca.CertFile, "-tls-key", ca.KeyFile, "-tls-client-ca", ca.KeyFile}, "no PEM certificate found"},
 		{[]string{"-listen", "0.0.0.0"}, `listen host "0.0.0.0" is a wildcard: set an advertised host`},
 		{[]string{"-control", "10.1.2.3:9644"}, "bind a loopback address"},
 		{[]string{"-log", "loud"}, `-log "loud": want none`},

@@ -47,6 +47,9 @@ type Security struct {
 	Password string
 	// CA holds the certificates for ssl and sasl_ssl; NewSecure generates one when nil.
 	CA *CA
+	// MutualTLS makes the broker require a client certificate signed by CA; Env then
+	// includes the CA's client certificate and key.
+	MutualTLS bool
 }
 
 // Env returns the KAFKA_* security variables a client needs.
@@ -58,6 +61,10 @@ func (s Security) Env() map[string]string {
 	m["KAFKA_SECURITY_PROTOCOL"] = s.Protocol
 	if s.CA != nil && (s.Protocol == kafkaconf.ProtocolSSL || s.Protocol == kafkaconf.ProtocolSASLSSL) {
 		m["KAFKA_SSL_CA_LOCATION"] = s.CA.CAFile
+		if s.MutualTLS {
+			m["KAFKA_SSL_CERTIFICATE_LOCATION"] = s.CA.ClientCertFile
+			m["KAFKA_SSL_KEY_LOCATION"] = s.CA.ClientKeyFile
+		}
 	}
 	if s.Protocol == kafkaconf.ProtocolSASLPlaintext || s.Protocol == kafkaconf.ProtocolSASLSSL {
 		m["KAFKA_SASL_MECHANISM"] = s.Mechanism
@@ -95,7 +102,14 @@ func NewSecure(tb testing.TB, sec Security, opts ...Option) *Cluster {
 		if err != nil {
 			tb.Fatalf("kafkatest: %v", err)
 		}
+		if sec.MutualTLS {
+			if err := testbroker.RequireClientCerts(tc, sec.CA.CAFile); err != nil {
+				tb.Fatalf("kafkatest: %v", err)
+			}
+		}
 		o.TLS = tc
+	} else if sec.MutualTLS {
+		tb.Fatalf("kafkatest: MutualTLS needs protocol ssl or sasl_ssl, not %s", sec.Protocol)
 	}
 	if sec.Protocol == kafkaconf.ProtocolSASLPlaintext || sec.Protocol == kafkaconf.ProtocolSASLSSL {
 		if sec.Mechanism == "" {

@@ -16,16 +16,19 @@ import (
 	"time"
 )
 
-// CA is a certificate authority and a server certificate it signed, as PEM files.
+// CA is a certificate authority with a server and a client certificate it signed, as PEM
+// files.
 type CA struct {
-	Dir      string
-	CAFile   string // CA certificate: what clients trust (KAFKA_SSL_CA_LOCATION)
-	CertFile string // server certificate, valid for the hosts given to GenerateCA
-	KeyFile  string // server private key
+	Dir            string
+	CAFile         string // CA certificate: what clients trust (KAFKA_SSL_CA_LOCATION)
+	CertFile       string // server certificate, valid for the hosts given to GenerateCA
+	KeyFile        string // server private key
+	ClientCertFile string // client certificate for mutual TLS (KAFKA_SSL_CERTIFICATE_LOCATION)
+	ClientKeyFile  string // its key (KAFKA_SSL_KEY_LOCATION)
 }
 
-// GenerateCA creates a fresh CA in dir and a server certificate for hosts (IP addresses
-// or DNS names; default 127.0.0.1 and localhost), valid for one day.
+// GenerateCA creates a fresh CA in dir, a server certificate for hosts (IP addresses or
+// DNS names; default 127.0.0.1 and localhost) and a client certificate, valid for one day.
 func GenerateCA(dir string, hosts ...string) (*CA, error) {
 	if len(hosts) == 0 {
 		hosts = []string{"127.0.0.1", "localhost"}
@@ -82,11 +85,33 @@ func GenerateCA(dir string, hosts ...string) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate server key: %w", err)
 	}
+	cliKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate client key: %w", err)
+	}
+	cliTmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "streamaudit-client"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	cliDER, err := x509.CreateCertificate(rand.Reader, cliTmpl, caCert, &cliKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("generate client certificate: %w", err)
+	}
+	cliKeyDER, err := x509.MarshalPKCS8PrivateKey(cliKey)
+	if err != nil {
+		return nil, fmt.Errorf("generate client key: %w", err)
+	}
 	ca := &CA{
-		Dir:      dir,
-		CAFile:   filepath.Join(dir, "ca.pem"),
-		CertFile: filepath.Join(dir, "server.pem"),
-		KeyFile:  filepath.Join(dir, "server-key.pem"),
+		Dir:            dir,
+		CAFile:         filepath.Join(dir, "ca.pem"),
+		CertFile:       filepath.Join(dir, "server.pem"),
+		KeyFile:        filepath.Join(dir, "server-key.pem"),
+		ClientCertFile: filepath.Join(dir, "client.pem"),
+		ClientKeyFile:  filepath.Join(dir, "client-key.pem"),
 	}
 	for _, f := range []struct {
 		path, typ string
@@ -96,6 +121,8 @@ func GenerateCA(dir string, hosts ...string) (*CA, error) {
 		{ca.CAFile, "CERTIFICATE", caDER, 0o644},
 		{ca.CertFile, "CERTIFICATE", srvDER, 0o644},
 		{ca.KeyFile, "PRIVATE KEY", keyDER, 0o600},
+		{ca.ClientCertFile, "CERTIFICATE", cliDER, 0o644},
+		{ca.ClientKeyFile, "PRIVATE KEY", cliKeyDER, 0o600},
 	} {
 		data := pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der})
 		if err := os.WriteFile(f.path, data, f.mode); err != nil {
@@ -123,4 +150,20 @@ func ServerTLS(certFile, keyFile string) (*tls.Config, error) {
 		return nil, fmt.Errorf("%w: load TLS certificate %s and key %s: %v", ErrOptions, certFile, keyFile, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// RequireClientCerts makes tc demand a client certificate signed by a CA in caFile
+// (mutual TLS).
+func RequireClientCerts(tc *tls.Config, caFile string) error {
+	data, err := os.ReadFile(caFile)
+	if err != nil {
+		return fmt.Errorf("%w: client CA: %v", ErrOptions, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return fmt.Errorf("%w: client CA %s: no PEM certificate found", ErrOptions, caFile)
+	}
+	tc.ClientCAs = pool
+	tc.ClientAuth = tls.RequireAndVerifyClientCert
+	return nil
 }

@@ -28,6 +28,7 @@ var (
 	ErrUntrustedCA       = errors.New("broker certificate not trusted")
 	ErrTLSHostname       = errors.New("broker certificate does not match the host name")
 	ErrTLSCertificate    = errors.New("broker certificate invalid")
+	ErrTLSClientCert     = errors.New("broker requires a client certificate")
 )
 
 // ConnError explains why a client could not talk to the brokers in terms of the
@@ -76,6 +77,11 @@ func Classify(c *Config, err error) error {
 		return mk(ErrTLSHostname, "TLS to %s: the broker's certificate is not valid for host %q; use the host name in the certificate in KAFKA_BROKERS (KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM=none skips only this check)", brokers, hostErr.Host)
 	case errors.As(err, &certErr):
 		return mk(ErrTLSCertificate, "TLS to %s: the broker's certificate is invalid", brokers)
+	case strings.Contains(err.Error(), "tls: certificate required") ||
+		c.SSLCertLocation == "" && strings.Contains(err.Error(), "tls: bad certificate"):
+		return mk(ErrTLSClientCert, "TLS to %s: the broker requires a client certificate; set KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION", brokers)
+	case strings.Contains(err.Error(), "tls: bad certificate") || strings.Contains(err.Error(), "tls: unknown certificate authority"):
+		return mk(ErrTLSClientCert, "TLS to %s: the broker rejected the client certificate KAFKA_SSL_CERTIFICATE_LOCATION=%q (not signed by a CA it trusts, or expired)", brokers, c.SSLCertLocation)
 	case strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
 		return mk(ErrBrokerNotTLS, "TLS to %s: the broker answered without TLS, but KAFKA_SECURITY_PROTOCOL=%s; use %s", brokers, c.SecurityProtocol, withoutTLS(c.SecurityProtocol))
 	case errors.As(err, &kErr) && (kErr == kerr.SaslAuthenticationFailed || kErr == kerr.IllegalSaslState):

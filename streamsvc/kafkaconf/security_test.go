@@ -231,3 +231,22 @@ func TestEndpointIdentification(t *testing.T) {
 	refused(t, with(none, "KAFKA_SSL_CA_LOCATION", kafkatest.NewCA(t).CAFile), kafkaconf.ErrUntrustedCA,
 		"not signed by a CA in KAFKA_SSL_CA_LOCATION")
 }
+
+// A broker that requires client certificates (mutual TLS): the client certificate and
+// key from KAFKA_SSL_CERTIFICATE_LOCATION/KAFKA_SSL_KEY_LOCATION reach every client;
+// without them the refusal says a client certificate is needed.
+func TestMutualTLS(t *testing.T) {
+	ca := kafkatest.NewCA(t)
+	c := kafkatest.NewSecure(t, kafkatest.Security{Protocol: "sasl_ssl", CA: ca, MutualTLS: true,
+		User: matrixUser, Password: matrixPassword}, kafkatest.Topic("dashstream-quality", 2))
+	env := c.Env(map[string]string{"KAFKA_GROUP_ID": "mtls"})
+	if env["KAFKA_SSL_CERTIFICATE_LOCATION"] != ca.ClientCertFile {
+		t.Fatalf("Env lacks the client certificate: %v", redactEnv(env))
+	}
+	roundTrip(t, fromEnv(t, env), "mutual TLS")
+	refused(t, with(env, "KAFKA_SSL_CERTIFICATE_LOCATION", "", "KAFKA_SSL_KEY_LOCATION", ""), kafkaconf.ErrTLSClientCert,
+		"requires a client certificate", "KAFKA_SSL_CERTIFICATE_LOCATION")
+	other := kafkatest.NewCA(t) // a client certificate the broker's CA did not sign
+	refused(t, with(env, "KAFKA_SSL_CERTIFICATE_LOCATION", other.ClientCertFile, "KAFKA_SSL_KEY_LOCATION", other.ClientKeyFile),
+		kafkaconf.ErrTLSClientCert, "rejected the client certificate", other.ClientCertFile)
+}
