@@ -537,14 +537,21 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 			out = append(out, f)
 		}
 		for _, m := range w.Env {
-			if secretNameRE.MatchString(m.Name) && !m.Secret && m.Value != "" && !strings.Contains(m.Value, "__") && w.Kind == KindManifest && matchesAny(patterns, m.Name) {
-				out = append(out, checks.Finding{
-					Rule: "env-missing-in-deploy", File: m.Loc.File, Line: m.Loc.Line,
-					Message:  fmt.Sprintf("%s is set as a literal value for %q; pass it through a Secret reference", m.Name, w.Name),
-					Evidence: m.Name, Key: m.Name + "@" + w.Name + ":literal",
-					Fix: "Use valueFrom.secretKeyRef (or a mounted Secret file) instead of a literal value.",
-				})
+			if !secretNameRE.MatchString(m.Name) || m.Secret || m.Value == "" || w.Kind != KindManifest || !matchesAny(patterns, m.Name) {
+				continue
 			}
+			how := "as a literal value"
+			if p, ok := strings.CutPrefix(m.Value, phValues); ok {
+				how = "from the plain chart value ." + p + " (kept in values files and the release)"
+			} else if strings.Contains(m.Value, "__") {
+				continue // computed by a template: cannot tell
+			}
+			out = append(out, checks.Finding{
+				Rule: "env-missing-in-deploy", File: m.Loc.File, Line: m.Loc.Line,
+				Message:  fmt.Sprintf("%s is set %s for %q; pass it through a Secret reference", m.Name, how, w.Name),
+				Evidence: m.Name, Key: m.Name + "@" + w.Name + ":literal", Binary: b.Dir,
+				Fix: "Use valueFrom.secretKeyRef (or a mounted Secret file) instead of a literal value.",
+			})
 		}
 	}
 	return out

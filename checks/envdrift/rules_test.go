@@ -137,6 +137,12 @@ func TestRules(t *testing.T) {
 		{"missing: literal password instead of a Secret", "env-missing-in-deploy", func(s *Scanned, c *checks.Config) {
 			workload(s, "server", nil, &Mention{Name: "KAFKA_SECURITY_PROTOCOL"}, &Mention{Name: "KAFKA_SASL_PASSWORD", Value: "hunter2"})
 		}, 1},
+		{"missing: password from a plain chart value", "env-missing-in-deploy", func(s *Scanned, c *checks.Config) {
+			workload(s, "server", nil, &Mention{Name: "KAFKA_SECURITY_PROTOCOL"}, &Mention{Name: "KAFKA_SASL_PASSWORD", Value: "__values__:kafka.password"})
+		}, 1},
+		{"missing twin: password computed by a template", "env-missing-in-deploy", func(s *Scanned, c *checks.Config) {
+			workload(s, "server", nil, &Mention{Name: "KAFKA_SECURITY_PROTOCOL"}, &Mention{Name: "KAFKA_SASL_PASSWORD", Value: "__tpl__"})
+		}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
