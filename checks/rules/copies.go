@@ -120,6 +120,9 @@ func ruleDiff(a, b Rule) []string {
 	if a.For != b.For {
 		d = append(d, fmt.Sprintf("for %s vs %s", dur(a.For.String()), dur(b.For.String())))
 	}
+	if a.Group != b.Group {
+		d = append(d, fmt.Sprintf("group %q vs %q", a.Group, b.Group))
+	}
 	if a.KeepFiringFor != b.KeepFiringFor {
 		d = append(d, fmt.Sprintf("keep_firing_for %s vs %s", a.KeepFiringFor, b.KeepFiringFor))
 	}
@@ -157,7 +160,7 @@ func mapDiff(what string, a, b map[string]string) []string {
 			d = append(d, fmt.Sprintf("%s %s only in the copy", what, k))
 		case !okb:
 			d = append(d, fmt.Sprintf("%s %s missing in the copy", what, k))
-		case strings.TrimSpace(va) != strings.TrimSpace(vb):
+		case strings.Join(strings.Fields(va), " ") != strings.Join(strings.Fields(vb), " "):
 			d = append(d, fmt.Sprintf("%s %s %q vs %q", what, k, clip(va), clip(vb)))
 		}
 	}
