@@ -33,9 +33,13 @@ type MemoryVerdict struct {
 	PeakBytes   float64 `json:"peak_bytes"`
 	Fit         Fit     `json:"fit"`
 	GrowthBytes float64 `json:"growth_bytes"`
-	OOMKilled   bool    `json:"oom_killed,omitempty"`
-	Samples     int     `json:"samples"`
-	Bounded     bool    `json:"bounded"`
+	// CeilingStart is the peak of the first third after warm-up, FloorEnd the minimum of
+	// the last third.
+	CeilingStart float64 `json:"ceiling_start_bytes"`
+	FloorEnd     float64 `json:"floor_end_bytes"`
+	OOMKilled    bool    `json:"oom_killed,omitempty"`
+	Samples      int     `json:"samples"`
+	Bounded      bool    `json:"bounded"`
 	// Judged is false when the series was too short to tell (not bounded, low confidence).
 	Judged bool   `json:"judged"`
 	Reason string `json:"reason"`
@@ -63,9 +67,20 @@ func JudgeMemory(member, metric string, pts []Point, oomKilled bool, lim MemoryL
 	if lim.PeakBytes > 0 && v.PeakBytes > lim.PeakBytes {
 		why = append(why, fmt.Sprintf("peak %s over the bound %s", mib(v.PeakBytes), mib(lim.PeakBytes)))
 	}
-	if v.Fit.Slope > lim.SlopeBytesPerSecond && v.GrowthBytes > lim.MinGrowthBytes {
-		why = append(why, fmt.Sprintf("grows %s/s after warm-up (threshold %s/s), %s over %d windows",
-			kib(v.Fit.Slope), kib(lim.SlopeBytesPerSecond), mib(v.GrowthBytes), len(post)))
+	// Sustained growth: the fitted floor rises faster than the threshold, by more than
+	// MinGrowthBytes, and the lowest value of the last third of the measured span is above
+	// the highest of the first third. A bounded GC or fetch-buffer sawtooth comes back below
+	// its earlier peaks; a queue that grows per message does not.
+	if n := len(after); n >= 3 {
+		v.CeilingStart = Peak(after[:n/3])
+		v.FloorEnd = Peak(after[n-n/3:])
+		for _, p := range after[n-n/3:] {
+			v.FloorEnd = min(v.FloorEnd, p.V)
+		}
+	}
+	if v.Fit.Slope > lim.SlopeBytesPerSecond && v.GrowthBytes > lim.MinGrowthBytes && v.FloorEnd > v.CeilingStart {
+		why = append(why, fmt.Sprintf("grows %s/s after warm-up (threshold %s/s), %s over %d windows; the last third never fell below %s, the first third's peak",
+			kib(v.Fit.Slope), kib(lim.SlopeBytesPerSecond), mib(v.GrowthBytes), len(post), mib(v.CeilingStart)))
 	}
 	v.Judged = true
 	if len(post) < 3 && len(why) == 0 {

@@ -25,6 +25,7 @@ func TestJudgeMemory(t *testing.T) {
 	}{
 		{"flat after warm-up", append(ramp(10, 10<<20, 2<<20), ramp(50, 30<<20, 0)[10:]...), false, true, "peak"},
 		{"grows 1 MiB/s", ramp(60, 20<<20, 1<<20), false, false, "grows"},
+		{"fetch-buffer sawtooth with a 25 s period", sawtooth(60, 3<<20, 90<<20, 25), false, true, "peak"},
 		{"slow growth under the threshold", ramp(60, 20<<20, 16<<10), false, true, "peak"},
 		{"peak over the bound", ramp(60, 250<<20, 0), false, false, "over the bound"},
 		{"oom killed", ramp(5, 20<<20, 0), true, false, "OOM-killed"},
@@ -75,4 +76,14 @@ func TestFindings(t *testing.T) {
 	if fs := Findings(sub, "throughput", mem[1:], own[1:], nil, &Loss{Produced: 10, Processed: 10}); len(fs) != 0 {
 		t.Fatalf("a healthy run produced findings: %+v", fs)
 	}
+}
+
+// sawtooth rises from floor to floor+amp over period seconds, then drops back.
+func sawtooth(n int, floor, amp, period float64) []Point {
+	var pts []Point
+	for i := 0; i < n; i++ {
+		phase := float64(i%int(period)) / period
+		pts = append(pts, Point{T: float64(i), V: floor + amp*phase})
+	}
+	return pts
 }
