@@ -48,6 +48,7 @@ func Collect(pkgs []*packages.Package, rel func(string) string, keep func(string
 			continue
 		}
 		seen[p] = true
+		pkgDefs := packageDefs(p)
 		for i, f := range p.Syntax {
 			name := ""
 			if i < len(p.CompiledGoFiles) {
@@ -59,7 +60,7 @@ func Collect(pkgs []*packages.Package, rel func(string) string, keep func(string
 			if keep != nil && !keep(name) {
 				continue
 			}
-			c.file(p, f)
+			c.file(p, f, pkgDefs)
 		}
 	}
 	out := make([]Entry, len(c.out))
@@ -116,11 +117,42 @@ func (c *collector) pos(p *packages.Package, pos token.Pos) (string, int) {
 	return c.rel(ps.Filename), ps.Line
 }
 
-func (c *collector) file(p *packages.Package, f *ast.File) {
+// packageDefs maps the package-level variables of every file of p to their initial
+// values, so opts and label lists declared in another file of the package resolve.
+func packageDefs(p *packages.Package) map[types.Object]ast.Expr {
+	defs := map[types.Object]ast.Expr{}
+	for _, f := range p.Syntax {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.VAR {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs, ok := sp.(*ast.ValueSpec)
+				if !ok {
+					continue
+				}
+				for i, id := range vs.Names {
+					if i < len(vs.Values) {
+						if o := p.TypesInfo.Defs[id]; o != nil {
+							defs[o] = vs.Values[i]
+						}
+					}
+				}
+			}
+		}
+	}
+	return defs
+}
+
+func (c *collector) file(p *packages.Package, f *ast.File, pkgDefs map[types.Object]ast.Expr) {
 	info := p.TypesInfo
 	// defs maps variables to the expression they were initialised or assigned with, so
 	// opts and label lists passed by name can be resolved.
 	defs := map[types.Object]ast.Expr{}
+	for o, e := range pkgDefs {
+		defs[o] = e
+	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.ValueSpec:

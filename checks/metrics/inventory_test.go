@@ -74,8 +74,9 @@ func TestInventory(t *testing.T) {
 		{"app_poll_duration_milliseconds", "histogram", []string{"partition", "topic"}, 43},
 		{"app_errors", "counter", []string{}, 44},
 		{"go_goroutines", "gauge", nil, 46},                                                          // registered Go collector
-		{"app_client_connects_total", "counter", []string{"client_id", "node_id"}, 48},               // kprom with subsystem
-		{"app_client_fetch_uncompressed_bytes_total", "counter", []string{"client_id", "topic"}, 48}, // ByTopic only
+		{"app_retries_total", "counter", []string{"reason"}, 48},                                     // opts and labels from another file
+		{"app_client_connects_total", "counter", []string{"client_id", "node_id"}, 49},               // kprom with subsystem
+		{"app_client_fetch_uncompressed_bytes_total", "counter", []string{"client_id", "topic"}, 49}, // ByTopic only
 	}
 	for _, w := range want {
 		e, ok := byName[w.name]

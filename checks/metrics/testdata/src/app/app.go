@@ -45,5 +45,6 @@ func New(reg *prometheus.Registry) {
 	prometheus.NewGauge(prometheus.GaugeOpts{Name: os.Getenv("METRIC"), Help: "Dynamic."})
 	reg.MustRegister(collectors.NewGoCollector())
 	_ = collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}) // built, never registered
+	reg.MustRegister(prometheus.NewCounterVec(retryOpts, retryLabels))
 	_ = kprom.NewMetrics("app", kprom.Subsystem("client"), kprom.FetchAndProduceDetail(kprom.ByTopic, kprom.ConsistentNaming), kprom.WithClientLabel())
 }
