@@ -157,3 +157,33 @@ func TestBearerTokenAndOrigin(t *testing.T) {
 	}
 	c.CloseNow()
 }
+
+// Publish allocates nothing, with or without clients.
+func TestPublishDoesNotAllocate(t *testing.T) {
+	m := exporter.NewMetrics()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hub := wsfan.New(ctx, wsfan.Config{QueueSize: 1 << 16}, m)
+	srv := httptest.NewServer(hub)
+	defer srv.Close()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	eventually(t, "client registered", func() bool { return hub.Clients() == 1 })
+	msg := []byte(`{"v":1}`)
+	if a := testing.AllocsPerRun(1000, func() { hub.Publish("t", msg) }); a != 0 {
+		t.Fatalf("Publish allocates %v per call", a)
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	m := exporter.NewMetrics()
+	hub := wsfan.New(b.Context(), wsfan.Config{}, m)
+	msg := []byte(`{"v":1}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		hub.Publish("t", msg)
+	}
+}
