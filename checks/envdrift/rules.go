@@ -80,9 +80,11 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 		}
 	}
 	var out []checks.Finding
-	out = append(out, e.docStale()...)
-	out = append(out, e.setNotRead()...)
-	out = append(out, e.undocumented()...)
+	if s.GoLoaded {
+		out = append(out, e.docStale()...)
+		out = append(out, e.setNotRead()...)
+		out = append(out, e.undocumented()...)
+	}
 	out = append(out, e.deprecated()...)
 	out = append(out, e.dynamic()...)
 	out = append(out, e.missingInDeploy(c)...)

@@ -23,7 +23,7 @@ func world() *Scanned {
 	read("KAFKA_SASL_PASSWORD", "lib", 4)
 	read("ORPHAN_VAR", "orphan", 5)
 	g.HardCodes = []HardCode{{Property: "auto.offset.reset", Pkg: "ex", Loc: checks.Location{File: "ex.go", Line: 9}, Expr: "kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())"}}
-	s := &Scanned{Go: g, OtherCode: map[string]bool{}}
+	s := &Scanned{Go: g, OtherCode: map[string]bool{}, GoLoaded: true}
 	for _, n := range []string{"EX_VAR", "SRV_ONLY", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_PASSWORD", "ORPHAN_VAR"} {
 		s.Docs = append(s.Docs, &Mention{Name: n, Kind: KindDoc, Loc: checks.Location{File: "README.md", Line: 1}})
 	}
@@ -64,6 +64,8 @@ func TestRules(t *testing.T) {
 	}{
 		{"stale: documented, read by nothing", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X") }, 1},
 		{"stale twin: documented and read", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "EX_VAR") }, 0},
+		{"stale twin: no Go code analysed", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X"); s.GoLoaded = false }, 0},
+		{"stale twin: named by a string literal in code", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X"); s.OtherCode["STALE_X"] = true }, 0},
 		{"stale twin: env.allow", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X"); c.Env.Allow = []string{"STALE_*"} }, 0},
 		{"stale twin: runtime variable", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "HTTPS_PROXY"); doc(s, "KUBERNETES_SERVICE_HOST") }, 0},
 		{"stale twin: a doc snippet's own input", "env-doc-stale", func(s *Scanned, c *checks.Config) {

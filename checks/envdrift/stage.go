@@ -49,14 +49,18 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 // Scanned is everything the stage learned about one tree.
 type Scanned struct {
 	Go *GoInventory
-	// OtherCode holds names found as string literals in Go files outside the loaded
-	// packages (tests, other build tags): they count as read by some code.
+	// OtherCode holds names found as string literals anywhere in the module's Go code
+	// (also tests and other build tags): code that names a variable reads it or hands
+	// it to a child process or container, so documenting it is not stale.
 	OtherCode map[string]bool
 	Docs      []*Mention
 	Others    []*Mention // scripts, .env, Dockerfile ARG/refs, compose ${VAR}
 	Workloads []*Workload
 	DocFiles  int
 	Errors    []string
+	// GoLoaded is false when no Go code could be analysed: the rules that compare
+	// against the code's reads are skipped then.
+	GoLoaded bool
 
 	defines map[string]map[string]helmDefine // chart -> named templates
 }
@@ -79,12 +83,18 @@ func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
 			s.Errors = append(s.Errors, "envdrift: go packages: "+err.Error())
 		} else {
 			s.Go = analyzeGo(ws, pkgs)
+			s.GoLoaded = true
 			for _, p := range pkgs {
 				for _, f := range p.CompiledGoFiles {
 					loaded[ws.Rel(f)] = true
 				}
 				for _, f := range p.GoFiles {
 					loaded[ws.Rel(f)] = true
+				}
+				for _, f := range p.Syntax {
+					for _, n := range literalNames(f) {
+						s.OtherCode[n] = true
+					}
 				}
 			}
 		}
@@ -342,6 +352,11 @@ func goStringNames(src []byte) []string {
 	if f == nil || err != nil && f.Decls == nil {
 		return nil
 	}
+	return literalNames(f)
+}
+
+// literalNames returns the env-looking string literals of a parsed file.
+func literalNames(f *ast.File) []string {
 	var out []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		if bl, ok := n.(*ast.BasicLit); ok && bl.Kind == token.STRING {

@@ -71,7 +71,7 @@ func TestDriftFixture(t *testing.T) {
 		{"env-set-not-read", "deploy/helm/app/values.yaml", 5, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "examples/run.sh", 7, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "docker-compose.yml", 12, "KAFKA_BROKERS@./cmd/server"},
-		{"env-undocumented", "cmd/server/main.go", 24, "SERVER_ONLY_UNDOCUMENTED"},
+		{"env-undocumented", "cmd/server/main.go", 26, "SERVER_ONLY_UNDOCUMENTED"},
 		{"env-dynamic-read", "cmd/server/main.go", 18, ""},
 		{"env-dynamic-read", "internal/conf/conf.go", 50, ""},
 		{"env-missing-in-deploy", "deploy/helm/app/templates/exporter.yaml", 9, "exporter:KAFKA_SASL_PASSWORD,KAFKA_SECURITY_PROTOCOL"},
@@ -221,6 +221,7 @@ func TestSymlinksLeavingRootAreNotFollowed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "README.md"), []byte("`INSIDE_DOC_VAR`\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	writeMinimalModule(t, root)
 	os.MkdirAll(filepath.Join(root, "scripts"), 0o755)
 	if err := os.Symlink(filepath.Join(outside, "secret.md"), filepath.Join(root, "LINKED.md")); err != nil {
 		t.Skipf("symlinks unsupported: %v", err)
@@ -267,6 +268,7 @@ func TestExtensionlessScripts(t *testing.T) {
 	write("ci/run", "export STALE_CI_VAR=1\n")
 	write("deploy/install", "#!/usr/bin/env bash\nexport STALE_DEPLOY_VAR=1\n")
 	write("deploy/NOTES", "export NOT_A_SCRIPT_VAR=1\n")
+	writeMinimalModule(t, root)
 	ws, err := checks.NewWorkspace(root, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -281,5 +283,18 @@ func TestExtensionlessScripts(t *testing.T) {
 	}
 	if want := "env-doc-stale:STALE_CI_VAR env-doc-stale:STALE_DEPLOY_VAR"; strings.Join(got, " ") != want {
 		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+// writeMinimalModule makes root a Go module with one binary that reads nothing, so the
+// rules that compare against the code's reads run.
+func writeMinimalModule(t *testing.T, root string) {
+	t.Helper()
+	os.MkdirAll(filepath.Join(root, "cmd", "app"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/tmp\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "cmd", "app", "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -18,6 +18,8 @@ func main() {
 	_ = os.Getenv(name)
 	cmd := exec.Command("true")
 	cmd.Env = append(os.Environ(), "A=B")
+	child := map[string]string{"CHILD_ONLY_VAR": "1"} // handed to a child, not read
+	_ = child
 	_ = conf.Dump()
 	conf.Sweep()
 	_ = conf.Wrapped()
