@@ -20,7 +20,7 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file := Load("f.yml", data)
 		for _, p := range file.Problems {
-			if p.Msg == "" || strings.Contains(p.Msg, "internal error") {
+			if p.Msg == "" || p.Line < 1 || strings.Contains(p.Msg, "internal error") {
 				t.Fatalf("problem %+v", p)
 			}
 		}

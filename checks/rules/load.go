@@ -114,7 +114,7 @@ func Load(path string, data []byte) (f *File) {
 	f = &File{Path: path, Kind: KindOther}
 	defer func() {
 		if r := recover(); r != nil {
-			f.Problems = append(f.Problems, Problem{Msg: fmt.Sprintf("internal error while loading (please report): %v\n%s", r, debug.Stack())})
+			f.Problems = append(f.Problems, Problem{Line: 1, Msg: fmt.Sprintf("internal error while loading (please report): %v\n%s", r, debug.Stack())})
 		}
 	}()
 	if !mayHoldRules(data) || !looksLikeRules.Match(data) {
@@ -128,7 +128,9 @@ func Load(path string, data []byte) (f *File) {
 	docs, err := decodeDocs(data)
 	if err != nil {
 		f.Kind = KindPlain
-		f.Problems = append(f.Problems, yamlProblem(err))
+		p := yamlProblem(err)
+		p.Line = max(p.Line, 1)
+		f.Problems = append(f.Problems, p)
 		return f
 	}
 	lines := strings.Split(string(data), "\n")
@@ -136,6 +138,11 @@ func Load(path string, data []byte) (f *File) {
 		f.loadDoc(data, lines, doc, i == 0)
 	}
 	f.Comments = comments(docs, lines)
+	for i := range f.Problems {
+		if f.Problems[i].Line < 1 {
+			f.Problems[i].Line = 1 // a file-level problem: every problem carries file:line
+		}
+	}
 	sort.SliceStable(f.Problems, func(i, j int) bool { return f.Problems[i].Line < f.Problems[j].Line })
 	return f
 }

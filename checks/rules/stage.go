@@ -53,7 +53,7 @@ func LoadWorkspace(ws *checks.Workspace, inventory []checks.Metric) (*Input, err
 		f, err := load(n)
 		if err != nil {
 			// An unreadable file is a finding for that file; the others are still checked.
-			f = &File{Path: n, Kind: KindPlain, Problems: []Problem{{Msg: "cannot read: " + err.Error()}}}
+			f = &File{Path: n, Kind: KindPlain, Problems: []Problem{{Line: 1, Msg: "cannot read: " + err.Error()}}}
 		}
 		if f.Kind != KindOther {
 			in.Files = append(in.Files, f)
