@@ -228,3 +228,32 @@ func TestExpectedParses(t *testing.T) {
 		t.Errorf("EXPECTED.md has no inventory rows")
 	}
 }
+
+// TestZeroConfig: on a copy of the drifted fixture without .streamaudit.yaml, the default
+// places (deploy/, docs/, *.md, examples/, cmd/*) still yield the audit's main findings.
+func TestZeroConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: audits a copy of the fixture")
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixtureV7)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, ".streamaudit.yaml"))
+	rep, code, stderr := verifyJSON(t, dir)
+	if rep == nil {
+		t.Fatalf("verify exited %d: %s", code, stderr)
+	}
+	if code != ExitFindings {
+		t.Errorf("exit %d, want 1", code)
+	}
+	got := map[string]int{}
+	for _, f := range rep.Findings {
+		got[f.Rule]++
+	}
+	for _, rule := range []string{"kafka-security", "kafka-hotloop", "kafka-dlq-commit", "env-set-not-read", "env-doc-stale", "rules-unalerted"} {
+		if got[rule] == 0 {
+			t.Errorf("zero-config run reports no %s finding; got %v", rule, got)
+		}
+	}
+}
