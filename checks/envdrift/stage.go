@@ -1,10 +1,3 @@
-// Package envdrift is verify's envdrift stage: env/doc/deploy drift; fills Inventory.Env.
-//
-// It cross-references three inventories: the variables Go code reads (typed, through
-// helpers and configuration libraries, attributed to the binaries whose import closure
-// holds the read), the variables documents name (Markdown code and tables), and the
-// variables scripts and deployments set (shell, .env, Dockerfiles, compose, Kubernetes
-// manifests and Helm charts, scanned statically).
 package envdrift
 
 import (
