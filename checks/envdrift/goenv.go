@@ -166,7 +166,11 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		if p.Name != "main" {
 			continue
 		}
-		dir := filepath.Dir(p.GoFiles[0])
+		files := p.GoFiles
+		if len(files) == 0 {
+			files = p.CompiledGoFiles
+		}
+		dir := filepath.Dir(files[0])
 		rel := ws.Rel(dir)
 		b := &Binary{Dir: "./" + rel, Name: filepath.Base(dir), PkgPath: p.PkgPath, closure: map[string]bool{}}
 		if rel == "." {

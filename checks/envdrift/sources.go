@@ -100,8 +100,8 @@ type tokenAt struct {
 // and indented code blocks and table cells. Prose outside code is not counted: upper-case
 // words there are too often something else.
 func extractMarkdown(file string, src []byte) []*Mention {
-	if mdtext.Binary(src) {
-		return nil
+	if mdtext.Binary(src) || !envNameRE.Match(src) {
+		return nil // nothing that looks like a variable: skip parsing
 	}
 	d := mdtext.Parse(src)
 	var out []*Mention
