@@ -52,8 +52,11 @@ test-dogfood: build
 	@echo "== verify (dogfood: no error-level finding on this repository)"
 	@$(BIN)/verify -format text -color never -fail-on error .
 
+## bench: cross-package benchmarks (consume path, vet, rules) and the lag monitor's, then one
+## line per figure with its ratio to the baseline of the same run (docs/PERFORMANCE.md).
 bench: deps
-	@$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench.out
+	@$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./bench/ ./streamsvc/lagmon/ | tee bench.out
+	@$(GO) run ./bench/ratios bench.out
 
 ## soak: the long soak (SOAK_DURATION per scenario, default 10m; SOAK_BROKERS for an external
 ## cluster); report, figures and plots in reports/soak/.

@@ -1,0 +1,193 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamaudit/streamaudit/internal/kafkatest"
+	"github.com/streamaudit/streamaudit/streamsvc/kafkaconf"
+	"github.com/streamaudit/streamaudit/streamsvc/lagmon"
+	"github.com/streamaudit/streamaudit/streamsvc/loadgen"
+	"github.com/streamaudit/streamaudit/streamsvc/server"
+)
+
+const (
+	benchTopic      = "bench"
+	benchPartitions = 6
+	benchRecords    = 50_000
+)
+
+// seeded returns a cluster whose topic holds benchRecords valid records of about size
+// bytes, produced once per size and shared by every benchmark of that size.
+func seeded(b *testing.B, size int) *kafkatest.Cluster {
+	b.Helper()
+	c := kafkatest.New(b, kafkatest.Topic(benchTopic, benchPartitions))
+	cfg := c.Config(b, nil)
+	cl, err := kafkaconf.NewClient(cfg, kgo.ProducerLinger(5*time.Millisecond), kgo.ProducerBatchMaxBytes(1<<20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	st, err := loadgen.Run(context.Background(), cl, loadgen.Config{Topic: benchTopic, Count: benchRecords, Size: size, Threads: 64})
+	if err != nil || st.Produced != benchRecords {
+		b.Fatalf("seed %d records of %d B: produced %d: %v", benchRecords, size, st.Produced, err)
+	}
+	return c
+}
+
+var groupN atomic.Int64
+
+func group() string { return fmt.Sprintf("bench-%d", groupN.Add(1)) }
+
+// consumeRaw reads the whole topic with a fresh group and only counts records. It returns
+// the time from the first record to the last (the group join is not the consume path).
+func consumeRaw(b *testing.B, c *kafkatest.Cluster, track bool) time.Duration {
+	cfg := c.Config(b, map[string]string{"KAFKA_TOPIC": benchTopic, "KAFKA_GROUP_ID": group(), "KAFKA_AUTO_OFFSET_RESET": "earliest"})
+	var mon *lagmon.Monitor
+	opts := []kgo.Opt{kgo.ConsumerGroup(cfg.GroupID), kgo.ConsumeTopics(benchTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
+	if track {
+		adm, err := kafkaconf.NewAdmin(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer adm.Close()
+		if mon, err = lagmon.New(lagmon.Config{}, prometheus.NewRegistry(), adm); err != nil {
+			b.Fatal(err)
+		}
+		opts = append(opts,
+			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { mon.Assigned(m) }),
+			kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { mon.Revoked(m) }),
+			kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { mon.Lost(m) }))
+	}
+	cl, err := kafkaconf.NewClient(cfg, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n := 0
+	var first time.Time
+	for n < benchRecords {
+		if n > 0 && first.IsZero() {
+			first = time.Now()
+		}
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			b.Fatalf("raw loop: %d of %d records: %v", n, benchRecords, err)
+		}
+		if mon != nil {
+			mon.ObserveFetches(fs)
+			fs.EachPartition(func(p kgo.FetchTopicPartition) {
+				slot := mon.Slot(p.Topic, p.Partition)
+				for _, r := range p.Records {
+					slot.Processed(r.Offset, r.Timestamp)
+				}
+				n += len(p.Records)
+			})
+			continue
+		}
+		n += fs.NumRecords()
+	}
+	return time.Since(first)
+}
+
+// counter is the Tap that tells the benchmark when every record went through streamsvc.
+type counter struct {
+	n     atomic.Int64
+	want  int64
+	first atomic.Int64 // unix nanos of the first record
+	last  atomic.Int64
+	done  chan struct{}
+}
+
+func (c *counter) Publish(string, []byte) {
+	switch c.n.Add(1) {
+	case 1:
+		c.first.Store(time.Now().UnixNano())
+	case c.want:
+		c.last.Store(time.Now().UnixNano())
+		close(c.done)
+	}
+}
+
+// consumeStreamsvc runs the whole service (consumer loop, decode, metrics, lag slots,
+// DLQ writer, WebSocket hub) with one WebSocket client reading everything, until every
+// record has been published.
+func consumeStreamsvc(b *testing.B, c *kafkatest.Cluster) time.Duration {
+	kc := c.Config(b, map[string]string{"KAFKA_TOPIC": benchTopic, "KAFKA_GROUP_ID": group(), "KAFKA_AUTO_OFFSET_RESET": "earliest"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tap := &counter{want: benchRecords, done: make(chan struct{})}
+	svc, err := server.New(kc, server.Options{Listener: ln, Tap: tap})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- svc.Run(ctx) }()
+	ws, _, err := websocket.Dial(ctx, "ws://"+svc.Addr()+"/ws", nil)
+	if err != nil {
+		b.Fatalf("websocket client: %v", err)
+	}
+	ws.SetReadLimit(1 << 20)
+	var received atomic.Int64
+	go func() {
+		for {
+			if _, _, err := ws.Read(ctx); err != nil {
+				return
+			}
+			received.Add(1)
+		}
+	}()
+	select {
+	case <-tap.done:
+	case <-ctx.Done():
+		b.Fatalf("streamsvc: %d of %d records published", tap.n.Load(), benchRecords)
+	}
+	cancel()
+	if err := <-runDone; err != nil && !strings.Contains(err.Error(), "context canceled") {
+		b.Fatalf("streamsvc run: %v", err)
+	}
+	ws.CloseNow()
+	return time.Duration(tap.last.Load() - tap.first.Load())
+}
+
+// benchConsume reports records/s from the first record to the last of each pass (ns/op
+// includes the group join and start-up).
+func benchConsume(b *testing.B, size int, run func(*testing.B, *kafkatest.Cluster) time.Duration) {
+	c := seeded(b, size)
+	var busy time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		busy += run(b, c)
+	}
+	b.ReportMetric(float64(benchRecords)*float64(b.N)/busy.Seconds(), "records/s")
+}
+
+func BenchmarkConsumeRaw100B(b *testing.B) {
+	benchConsume(b, 100, func(b *testing.B, c *kafkatest.Cluster) time.Duration { return consumeRaw(b, c, false) })
+}
+func BenchmarkConsumeRawLag100B(b *testing.B) {
+	benchConsume(b, 100, func(b *testing.B, c *kafkatest.Cluster) time.Duration { return consumeRaw(b, c, true) })
+}
+func BenchmarkConsumeStreamsvc100B(b *testing.B) { benchConsume(b, 100, consumeStreamsvc) }
+func BenchmarkConsumeRaw1KiB(b *testing.B) {
+	benchConsume(b, 1024, func(b *testing.B, c *kafkatest.Cluster) time.Duration { return consumeRaw(b, c, false) })
+}
+func BenchmarkConsumeRawLag1KiB(b *testing.B) {
+	benchConsume(b, 1024, func(b *testing.B, c *kafkatest.Cluster) time.Duration { return consumeRaw(b, c, true) })
+}
+func BenchmarkConsumeStreamsvc1KiB(b *testing.B) { benchConsume(b, 1024, consumeStreamsvc) }

@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// root is the repository root (the benchmarks run in ./bench).
+const root = ".."
+
+var (
+	toolsOnce sync.Once
+	toolsDir  string
+	toolsErr  error
+)
+
+// tools builds kafkavet and verify once per process.
+func tools(b *testing.B) string {
+	b.Helper()
+	toolsOnce.Do(func() {
+		toolsDir, toolsErr = os.MkdirTemp("", "streamaudit-bench-")
+		for _, c := range []string{"kafkavet", "verify"} {
+			if toolsErr != nil {
+				return
+			}
+			cmd := exec.Command("go", "build", "-o", filepath.Join(toolsDir, c), "./cmd/"+c)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				toolsErr = fmt.Errorf("go build ./cmd/%s: %v\n%s", c, err, out)
+			}
+		}
+	})
+	if toolsErr != nil {
+		b.Fatal(toolsErr)
+	}
+	return toolsDir
+}
+
+// vetPackages are the packages both vet benchmarks check.
+const vetPackages = "./streamsvc/..."
+
+// benchVet runs go vet on vetPackages. go vet caches results per package and flag set:
+// every iteration passes a different -c (context lines, which changes no analysis) so
+// both sides really analyse, dependencies included, instead of replaying the cache.
+func benchVet(b *testing.B, vettool string) {
+	args := []string{"vet"}
+	if vettool != "" {
+		args = append(args, "-vettool="+vettool)
+	}
+	base := time.Now().UnixNano() % 1e9
+	for i := int64(0); b.Loop(); i++ {
+		cmd := exec.Command("go", append(args, fmt.Sprintf("-c=%d", base+i), vetPackages)...)
+		cmd.Dir = root
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			// Findings make vet exit 1; anything else is a broken benchmark.
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				b.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out.String())
+			}
+		}
+	}
+}
+
+func BenchmarkVetPlain(b *testing.B) { benchVet(b, "") }
+
+func BenchmarkVetKafkavet(b *testing.B) { benchVet(b, filepath.Join(tools(b), "kafkavet")) }
+
+// corpusRules copies every rule file of the shared corpus (a top-level groups: key) into
+// a fresh directory with a .streamaudit.yaml that selects them, once per process.
+var (
+	corpusOnce  sync.Once
+	corpusDir   string
+	corpusFiles []string
+	corpusErr   error
+)
+
+func corpus(b *testing.B) (string, []string) {
+	b.Helper()
+	src := os.Getenv("STREAMAUDIT_CORPORA")
+	if src == "" {
+		src = "/work/shared/corpora"
+	}
+	if _, err := os.Stat(src); err != nil {
+		b.Skipf("rule corpus not available (set STREAMAUDIT_CORPORA): %v", err)
+	}
+	corpusOnce.Do(func() {
+		corpusDir, corpusErr = os.MkdirTemp("", "streamaudit-corpus-")
+		if corpusErr != nil {
+			return
+		}
+		n := 0
+		corpusErr = filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			ext := filepath.Ext(p)
+			if ext != ".yml" && ext != ".yaml" && ext != ".rules" {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if !bytes.HasPrefix(data, []byte("groups:")) && !bytes.Contains(data, []byte("\ngroups:")) {
+				return nil
+			}
+			n++
+			dst := filepath.Join(corpusDir, "rules", fmt.Sprintf("%03d-%s.yml", n, strings.TrimSuffix(filepath.Base(p), ext)))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			corpusFiles = append(corpusFiles, dst)
+			return os.WriteFile(dst, data, 0o644)
+		})
+		if corpusErr == nil {
+			corpusErr = os.WriteFile(filepath.Join(corpusDir, ".streamaudit.yaml"), []byte("version: 1\nrules:\n  files: [\"rules/*.yml\"]\n"), 0o644)
+		}
+	})
+	if corpusErr != nil {
+		b.Fatal(corpusErr)
+	}
+	return corpusDir, corpusFiles
+}
+
+// runTool runs a command whose non-zero exit only reports findings.
+func runTool(b *testing.B, name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			b.Fatalf("%s: %v", name, err)
+		}
+		if out.Len() == 0 {
+			b.Fatalf("%s exited %v without output", name, err)
+		}
+	}
+}
+
+func BenchmarkRulesVerify(b *testing.B) {
+	dir, files := corpus(b)
+	verify := filepath.Join(tools(b), "verify")
+	for b.Loop() {
+		runTool(b, verify, "rules", "-format", "json", "-fail-on", "never", dir)
+	}
+	b.ReportMetric(float64(len(files)), "files")
+}
+
+func BenchmarkRulesPromtool(b *testing.B) {
+	if _, err := exec.LookPath("promtool"); err != nil {
+		b.Skip("promtool not installed (scripts/install-deps.sh)")
+	}
+	_, files := corpus(b)
+	for b.Loop() {
+		runTool(b, "promtool", append([]string{"check", "rules"}, files...)...)
+	}
+	b.ReportMetric(float64(len(files)), "files")
+}
