@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -263,6 +264,7 @@ type Member struct {
 	ReadyURL   string
 	HostPort   string // host:port of the mapped HTTP port (Prometheus target)
 	c          testcontainers.Container
+	stopping   atomic.Bool // set before a deliberate stop: not a death to report
 }
 
 // StartMember starts one member of target's consumer group.

@@ -345,6 +345,7 @@ func (r *run) addMember(ctx context.Context, name string) (*Member, error) {
 }
 
 func (r *run) removeMember(ctx context.Context, m *Member) error {
+	m.stopping.Store(true)
 	r.mu.Lock()
 	r.members = slices.DeleteFunc(r.members, func(x *Member) bool { return x == m })
 	ts := r.promTargets()
@@ -404,6 +405,9 @@ func (r *run) sample(ctx context.Context) {
 		r.mu.Unlock()
 		var consumed float64
 		for _, m := range ms {
+			if m.stopping.Load() {
+				continue
+			}
 			if running, oom, err := m.State(ctx); err == nil && !running {
 				if !r.dead[m.Name] {
 					r.dead[m.Name] = true

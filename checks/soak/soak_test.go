@@ -15,13 +15,13 @@ import (
 
 // TestShortSoak runs the soak against streamsvc and the audited dashstream-v7 design: the
 // bad design must be reported (unbounded memory, stale lag gauges) and streamsvc must pass.
-// SOAK_DURATION sets each scenario's length (default 40s); the figures, plots and reports
+// SOAK_DURATION sets each scenario's length (default 45s); the figures, plots and reports
 // land in reports/soak (or SOAK_OUT). SOAK_TARGETS and SOAK_SCENARIOS (comma lists) select a
 // subset; the bad design is then asserted only when every scenario ran.
 func TestShortSoak(t *testing.T) {
 	PrepareEnv()
 	testcontainers.SkipIfProviderIsNotHealthy(t)
-	d := 40 * time.Second
+	d := 45 * time.Second
 	if v := os.Getenv("SOAK_DURATION"); v != "" {
 		var err error
 		if d, err = time.ParseDuration(v); err != nil {
