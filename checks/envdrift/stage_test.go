@@ -64,14 +64,14 @@ func TestDriftFixture(t *testing.T) {
 		line       int
 		key        string
 	}{
-		{"env-doc-stale", "README.md", 22, "DASHSTREAM_TOPIC"},
-		{"env-deprecated-prefix", "README.md", 22, "DASHSTREAM_TOPIC"},
+		{"env-doc-stale", "README.md", 23, "DASHSTREAM_TOPIC"},
+		{"env-deprecated-prefix", "README.md", 23, "DASHSTREAM_TOPIC"},
 		{"env-doc-stale", "examples/run.sh", 3, "DASHSTREAM_KAFKA_BROKERS"},
 		{"env-deprecated-prefix", "examples/run.sh", 3, "DASHSTREAM_KAFKA_BROKERS"},
 		{"env-set-not-read", "deploy/helm/app/values.yaml", 5, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "examples/run.sh", 7, "KAFKA_AUTO_OFFSET_RESET@./cmd/exporter"},
 		{"env-set-not-read", "docker-compose.yml", 12, "KAFKA_BROKERS@./cmd/server"},
-		{"env-undocumented", "cmd/server/main.go", 26, "SERVER_ONLY_UNDOCUMENTED"},
+		{"env-undocumented", "cmd/server/main.go", 27, "SERVER_ONLY_UNDOCUMENTED"},
 		{"env-dynamic-read", "cmd/server/main.go", 18, ""},
 		{"env-dynamic-read", "internal/conf/conf.go", 50, ""},
 		{"env-missing-in-deploy", "deploy/helm/app/templates/exporter.yaml", 9, "exporter:KAFKA_SASL_PASSWORD,KAFKA_SECURITY_PROTOCOL"},
@@ -122,6 +122,8 @@ func TestDriftInventory(t *testing.T) {
 		"KAFKA_SASL_PASSWORD":     "./cmd/exporter ./cmd/server",
 		"KAFKA_CLIENT_ID":         "./cmd/exporter ./cmd/server",
 		"KAFKA_CLIENT_RACK":       "./cmd/exporter ./cmd/server",
+		"KAFKA_METHOD_KEY":        "./cmd/exporter ./cmd/server",
+		"KAFKA_GENERIC_KEY":       "./cmd/exporter ./cmd/server",
 		"KAFKA_AUTO_OFFSET_RESET": "./cmd/server",
 		"APP_BROKERS":             "./cmd/libs",
 		"APP_HTTP_PORT":           "./cmd/libs",

@@ -23,5 +23,6 @@ func main() {
 	_ = conf.Dump()
 	conf.Sweep()
 	_ = conf.Wrapped()
+	_ = conf.Methods()
 	_ = os.Getenv("SERVER_ONLY_UNDOCUMENTED")
 }

@@ -76,3 +76,17 @@ func FromLookup2(l func(string) (string, bool)) string {
 	v, _ := l("KAFKA_CLIENT_RACK")
 	return v
 }
+
+// Cfg reads through a method helper.
+type Cfg struct{}
+
+func (c *Cfg) env(key string) string { return os.Getenv(key) }
+
+// Get reads through a generic helper.
+func Get[T any](key string, conv func(string) T) T { return conv(os.Getenv(key)) }
+
+// Methods reads through the method and the generic helper.
+func Methods() string {
+	c := &Cfg{}
+	return c.env("KAFKA_METHOD_KEY") + Get("KAFKA_GENERIC_KEY", func(s string) string { return s })
+}
