@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/streamaudit/streamaudit/streamsvc/loadgen"
 	"github.com/streamaudit/streamaudit/streamsvc/server"
 )
@@ -84,4 +86,27 @@ func TestServeBindsConfiguredAddr(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no exit after cancel")
 	}
+}
+
+// Unreachable brokers: connection failures count as infrastructure errors and /readyz
+// says why it is not ready; shutdown still completes.
+func TestUnreachableBrokersNotReady(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens here any more
+	c := cluster(t, 1)
+	kc := c.Config(t, map[string]string{"KAFKA_BROKERS": dead})
+	fast := kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })
+	r := start(t, kc, server.Options{ConsumerOpts: []kgo.Opt{fast}})
+	eventually(t, "connection failures counted", func() bool {
+		return val(r.svc.Metrics.Infra["fetch"]) >= 3
+	})
+	code, body := get(t, "http://"+r.svc.Addr()+"/readyz")
+	if code != 503 || !strings.Contains(body, "kafka-connect: broker") || val(r.svc.Metrics.Ready) != 0 {
+		t.Fatalf("/readyz = %d %q, ready gauge %v; want 503 naming the broker", code, body, val(r.svc.Metrics.Ready))
+	}
+	r.stop(t)
 }

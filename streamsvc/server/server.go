@@ -42,6 +42,10 @@ type Options struct {
 	ProducerOpts []kgo.Opt
 }
 
+// CondKafkaConnect is the readiness condition of the consumer's broker connections: it
+// blocks until a broker first answers and after repeated connection failures.
+const CondKafkaConnect = "kafka-connect"
+
 // Service is a configured, not yet running, streamsvc.
 type Service struct {
 	kc       *kafkaconf.Config
@@ -75,7 +79,7 @@ func New(kc *kafkaconf.Config, o Options) (*Service, error) {
 	}()
 	var err error
 	popts := append([]kgo.Opt{
-		kgo.WithHooks(s.Metrics.KpromDLQ),
+		kgo.WithHooks(s.Metrics.KpromDLQ, exporter.NewConnHook(s.Metrics, exporter.InfraProduce, nil, "")),
 		kgo.RecordDeliveryTimeout(10 * time.Second),
 		kgo.MaxBufferedRecords(10000),
 		kgo.ProducerLinger(5 * time.Millisecond),
@@ -94,7 +98,7 @@ func New(kc *kafkaconf.Config, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := kafkaconf.NewAdmin(kc)
+	adm, err := kafkaconf.NewAdmin(kc, kgo.WithHooks(exporter.NewConnHook(s.Metrics, exporter.InfraAdmin, nil, "")))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +123,8 @@ func New(kc *kafkaconf.Config, o Options) (*Service, error) {
 	if o.Tap != nil {
 		pub = tee{s.hub, o.Tap}
 	}
-	s.consumer, err = consume.New(kc, ccfg, consume.Deps{Metrics: s.Metrics, Ready: s.Ready, Hub: pub, Lag: s.lag, DLQ: w}, o.ConsumerOpts...)
+	copts := append([]kgo.Opt{kgo.WithHooks(exporter.NewConnHook(s.Metrics, exporter.InfraFetch, s.Ready, CondKafkaConnect))}, o.ConsumerOpts...)
+	s.consumer, err = consume.New(kc, ccfg, consume.Deps{Metrics: s.Metrics, Ready: s.Ready, Hub: pub, Lag: s.lag, DLQ: w}, copts...)
 	if err != nil {
 		return nil, err
 	}
