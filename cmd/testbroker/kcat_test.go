@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,8 +34,12 @@ func kcatPath(t *testing.T) string {
 func TestKcatSASLSSL(t *testing.T) {
 	kcat := kcatPath(t)
 	ca := kafkatest.NewCA(t)
+	users := filepath.Join(t.TempDir(), "users")
+	if err := os.WriteFile(users, []byte("SCRAM-SHA-512:alice:s3cret-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s := startRun(t, "-topic", "kcat-test:2", "-tls-cert", ca.CertFile, "-tls-key", ca.KeyFile,
-		"-sasl", "-user", "SCRAM-SHA-512:alice:s3cret-pw", "-user", "PLAIN:bob:other-pw")
+		"-sasl", "-users-file", users, "-user", "PLAIN:bob:other-pw")
 	if s.vars["KAFKA_SECURITY_PROTOCOL"] != "sasl_ssl" {
 		t.Fatalf("KAFKA_SECURITY_PROTOCOL=%s, want sasl_ssl", s.vars["KAFKA_SECURITY_PROTOCOL"])
 	}

@@ -3,7 +3,9 @@
 // faults. It prints KAFKA_BROKERS=... on startup and stops on SIGINT or SIGTERM.
 //
 //	testbroker -ports 9092 -topic dashstream-quality:6 -tls-cert s.pem -tls-key s-key.pem \
-//	    -sasl -user SCRAM-SHA-512:alice:secret -control 127.0.0.1:9644
+//	    -sasl -users-file users.txt -control 127.0.0.1:9644
+//
+// users.txt holds MECH:user:password lines (-user takes one on the command line).
 package main
 
 import (

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,15 +37,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("testbroker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		o        testbroker.Options
-		topics   listFlag
-		users    secretListFlag
-		ports    = fs.String("ports", "", "comma-separated broker ports, one broker each (default: -brokers random ports)")
-		cert     = fs.String("tls-cert", "", "PEM server certificate: serve TLS on every broker port (needs -tls-key)")
-		key      = fs.String("tls-key", "", "PEM private key of -tls-cert")
-		clientCA = fs.String("tls-client-ca", "", "PEM CA file: require client certificates it signed (mutual TLS; needs -tls-cert)")
-		control  = fs.String("control", "", "address of the control HTTP API (faults, state), e.g. 127.0.0.1:9644; loopback only unless -listen is a wildcard; off when empty")
-		logLevel = fs.String("log", "none", "kfake log level on stderr: none, error, warn, info or debug")
+		o         testbroker.Options
+		topics    listFlag
+		users     secretListFlag
+		ports     = fs.String("ports", "", "comma-separated broker ports, one broker each (default: -brokers random ports)")
+		cert      = fs.String("tls-cert", "", "PEM server certificate: serve TLS on every broker port (needs -tls-key)")
+		key       = fs.String("tls-key", "", "PEM private key of -tls-cert")
+		clientCA  = fs.String("tls-client-ca", "", "PEM CA file: require client certificates it signed (mutual TLS; needs -tls-cert)")
+		control   = fs.String("control", "", "address of the control HTTP API (faults, state), e.g. 127.0.0.1:9644; loopback only unless -listen is a wildcard; off when empty")
+		logLevel  = fs.String("log", "none", "kfake log level on stderr: none, error, warn, info or debug")
+		usersFile = fs.String("users-file", "", "file of SASL users, one MECH:user:password a line (# comments); keeps passwords out of the process list")
 	)
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1", "host the brokers bind; a wildcard (0.0.0.0) needs -advertise")
 	fs.StringVar(&o.Advertise, "advertise", "", "host clients are told to connect to (default: -listen)")
@@ -79,6 +81,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: -user: %v", errUsage, err)
 		}
 		o.Users = append(o.Users, usr)
+	}
+	if *usersFile != "" {
+		fileUsers, err := readUsers(*usersFile)
+		if err != nil {
+			return fmt.Errorf("%w: -users-file: %v", errUsage, err)
+		}
+		o.Users = append(o.Users, fileUsers...)
 	}
 	if *ports != "" {
 		for _, p := range strings.Split(*ports, ",") {
@@ -201,4 +210,26 @@ func checkControlAddr(addr, listen string) error {
 		return nil
 	}
 	return fmt.Errorf("-control %q: the control API has no authentication; bind a loopback address (127.0.0.1:PORT)", addr)
+}
+
+// readUsers reads MECH:user:password lines; errors name the file and line, never the
+// password.
+func readUsers(path string) ([]testbroker.User, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var users []testbroker.User
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		u, err := testbroker.ParseUser(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, i+1, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +148,10 @@ func TestRunControlAPIMakesTopicUnwritable(t *testing.T) {
 
 func TestRunRejectsBadFlags(t *testing.T) {
 	ca := kafkatest.NewCA(t)
+	badUsers := filepath.Join(t.TempDir(), "users")
+	if err := os.WriteFile(badUsers, []byte("# users\nPLAIN:alice:ok\nMD5:bob:hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -159,6 +165,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-sasl", "-user", "PLAIN:alice"}, "want MECH:user:password"},
 		{[]string{"-tls-cert", ca.CertFile}, "TLS needs both a certificate and a key file"},
 		{[]string{"-tls-cert", ca.CAFile, "-tls-key", ca.CertFile}, "load TLS certificate"},
+		{[]string{"-sasl", "-users-file", badUsers}, badUsers + `:3: user "bob": mechanism "MD5"`},
+		{[]string{"-sasl", "-users-file", badUsers + ".missing"}, "no such file"},
 		{[]string{"-tls-client-ca", ca.CAFile}, "-tls-client-ca needs -tls-cert and -tls-key"},
 		{[]string{"-tls-cert", ca.CertFile, "-tls-key", ca.KeyFile, "-tls-client-ca", ca.KeyFile}, "no PEM certificate found"},
 		{[]string{"-listen", "0.0.0.0"}, `listen host "0.0.0.0" is a wildcard: set an advertised host`},

@@ -7,6 +7,7 @@ package kafkatest
 import (
 	"context"
 	"crypto/rand"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +178,15 @@ func (c *Cluster) DropProduceTo(topic string) (clear func()) { return c.Broker.D
 // FailRequests answers requests of kind key touching topic ("" for all) with err.
 func (c *Cluster) FailRequests(key int16, topic string, err *kerr.Error) (clear func()) {
 	return c.Broker.FailRequests(key, topic, err)
+}
+
+// ControlURL serves the test broker's control HTTP API (faults, state; see
+// testbroker.ControlUsage) on a loopback port until the test ends and returns its URL.
+func (c *Cluster) ControlURL(tb testing.TB) string {
+	tb.Helper()
+	srv := httptest.NewServer(c.Broker.ControlHandler())
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // ClearFaults removes every fault.

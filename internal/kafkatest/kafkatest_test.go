@@ -3,6 +3,8 @@ package kafkatest_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -119,5 +121,23 @@ func TestDropProduceToClosesConnections(t *testing.T) {
 	clear()
 	if err := p.ProduceSync(ctx, &kgo.Record{Value: []byte("y")}).FirstErr(); err != nil {
 		t.Fatalf("produce after clear: %v", err)
+	}
+}
+
+func TestControlURLServesTheBroker(t *testing.T) {
+	c := kafkatest.New(t, kafkatest.Topic("dlq", 1))
+	resp, err := http.PostForm(c.ControlURL(t)+"/faults/unwritable", url.Values{"topic": {"dlq"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /faults/unwritable: %s", resp.Status)
+	}
+	p := client(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := p.ProduceSync(ctx, &kgo.Record{Topic: "dlq", Value: []byte("x")}).FirstErr(); !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		t.Fatalf("produce after the fault was set over HTTP: %v", err)
 	}
 }
