@@ -2,6 +2,7 @@ package kafkaconf_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamaudit/streamaudit/internal/kafkatest"
 	"github.com/streamaudit/streamaudit/streamsvc/kafkaconf"
@@ -284,3 +290,52 @@ func TestPasswordNeverPrinted(t *testing.T) {
 		t.Fatalf("the output never shows [redacted]; did the secret fields disappear?\n%s", out.String())
 	}
 }
+
+// TestClientAndBrokerLogsNeverShowPassword runs a PLAIN login (the password travels as
+// is) with debug logging on the client and on the broker, once right and once wrong.
+func TestClientAndBrokerLogsNeverShowPassword(t *testing.T) {
+	var brokerLog, clientLog syncBuffer
+	c := kafkatest.NewSecure(t, kafkatest.Security{Protocol: "sasl_ssl", Mechanism: "PLAIN", User: "alice", Password: leakPassword},
+		kafkatest.Topic("dashstream-quality", 1), kfake.WithLogger(kfake.BasicLogger(&brokerLog, kfake.LogLevelDebug)))
+	wrong := "Wrong-" + leakPassword
+	for _, pw := range []string{leakPassword, wrong} {
+		cfg, err := kafkaconf.FromMap(c.Env(map[string]string{"KAFKA_SASL_PASSWORD": pw}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := kafkaconf.NewClient(cfg, kgo.WithLogger(kgo.BasicLogger(&clientLog, kgo.LogLevelDebug, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = cl.Ping(ctx)
+		cancel()
+		cl.Close()
+		if (err == nil) != (pw == leakPassword) {
+			t.Fatalf("ping with the %s password: %v", map[bool]string{true: "right", false: "wrong"}[pw == leakPassword], err)
+		}
+		fmt.Fprintf(&clientLog, "%v\n", kafkaconf.Classify(cfg, err))
+	}
+	if clientLog.Len() == 0 || brokerLog.Len() == 0 {
+		t.Fatalf("no logs captured (client %d bytes, broker %d bytes)", clientLog.Len(), brokerLog.Len())
+	}
+	for name, log := range map[string]*syncBuffer{"client": &clientLog, "broker": &brokerLog} {
+		if strings.Contains(log.String(), leakPassword) {
+			t.Fatalf("the %s log shows a password:\n%s", name, log.String())
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Len() int       { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Len() }
