@@ -21,7 +21,7 @@ import (
 var Stage = checks.Stage{
 	Name:  "envdrift",
 	Group: "drift",
-	Rules: []string{"env-doc-stale", "env-set-not-read", "env-undocumented", "env-deprecated-prefix", "env-dynamic-read", "env-missing-in-deploy"},
+	Rules: []string{"env-doc-stale", "env-set-not-read", "env-undocumented", "env-deprecated-prefix", "env-dynamic-read", "env-missing-in-deploy", "config-invalid"},
 	Run:   run,
 }
 
@@ -36,7 +36,37 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 	st.Errors = append(st.Errors, s.Errors...)
 	st.Inventory.Env = append(st.Inventory.Env, s.Inventory()...)
 	st.Add(s.Findings(ws.Config)...)
+	st.Add(s.configFindings(ws)...)
 	return nil
+}
+
+// configFindings reports env.binaries entries that name no main package of the module.
+func (s *Scanned) configFindings(ws *checks.Workspace) []checks.Finding {
+	if !s.GoLoaded {
+		return nil
+	}
+	file := ".streamaudit.yaml"
+	if ws.Config.File != "" {
+		file = ws.Rel(ws.Config.File)
+	}
+	var out []checks.Finding
+	for _, name := range sortedKeys(ws.Config.Env.Binaries) {
+		pkg := ws.Config.Env.Binaries[name]
+		if s.Go.Binary(pkg) != nil {
+			continue
+		}
+		var known []string
+		for _, b := range s.Go.Binaries {
+			known = append(known, b.Dir)
+		}
+		out = append(out, checks.Finding{
+			Rule: "config-invalid", File: file, Key: "env.binaries." + name,
+			Message:  fmt.Sprintf("env.binaries: %s -> %q is not a main package of the module (main packages: %s)", name, pkg, strings.Join(known, ", ")),
+			Evidence: name + ": " + pkg,
+			Fix:      "Name the main package directory, e.g. ./cmd/" + name + ".",
+		})
+	}
+	return out
 }
 
 // Scanned is everything the stage learned about one tree.

@@ -300,3 +300,23 @@ func writeMinimalModule(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBinariesConfig: an env.binaries entry naming no main package is a config-invalid
+// finding; a valid one is not.
+func TestBinariesConfig(t *testing.T) {
+	root := t.TempDir()
+	writeMinimalModule(t, root)
+	cfg := checks.DefaultConfig()
+	cfg.Env.Binaries = map[string]string{"app": "./cmd/app", "gone": "./cmd/gone"}
+	ws, err := checks.NewWorkspace(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &checks.State{}
+	if err := Stage.Run(context.Background(), ws, st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Findings) != 1 || st.Findings[0].Rule != "config-invalid" || !strings.Contains(st.Findings[0].Message, "./cmd/gone") || !strings.Contains(st.Findings[0].Message, "./cmd/app") {
+		t.Fatalf("findings:%s", dump(st.Findings))
+	}
+}
