@@ -239,3 +239,28 @@ func TestControlAPIMovesLeader(t *testing.T) {
 		t.Fatalf("POST /leaders/move: %d; leader of t[1] is %d, want %d", resp.StatusCode, b.LeaderFor("t", 1), target)
 	}
 }
+
+func TestStateListsTopicsClientsCreate(t *testing.T) {
+	b := start(t, testbroker.Options{Topics: []testbroker.Topic{{Name: "seeded", Partitions: 1}}})
+	cfg, err := kafkaconf.FromMap(map[string]string{"KAFKA_BROKERS": b.Addrs()[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := kafkaconf.NewAdmin(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 3, -1, nil, "created"); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tp := range b.State().Topics {
+		names = append(names, tp.Name+":"+strconv.Itoa(len(tp.Partitions)))
+	}
+	if strings.Join(names, ",") != "created:3,seeded:1" {
+		t.Fatalf("state topics %v, want created:3 and seeded:1", names)
+	}
+}
