@@ -55,3 +55,39 @@ func dialerSecure(ctx context.Context) {
 func client() *kafka.Client { // want client:"provider"
 	return &kafka.Client{Addr: "b", Transport: secprov.Transport()}
 }
+
+func viaWrapper() {
+	secprov.NewKafkaGoReader(&kafka.Dialer{ClientID: "x"}) // want `built through secprov.NewKafkaGoReader without`
+}
+
+func viaWrapperSecure() {
+	d := &kafka.Dialer{}
+	secprov.ApplyDialer(d)
+	secprov.NewKafkaGoReader(d)
+}
+
+func conditional(tlsOn bool) {
+	d := &kafka.Dialer{}
+	if tlsOn {
+		d.TLS = new(int)
+	}
+	kafka.NewReader(kafka.ReaderConfig{Dialer: d})
+}
+
+type consumer struct{ dialer *kafka.Dialer } // want dialer:"secured"
+
+func newConsumer() *consumer { // want newConsumer:"provider"
+	return &consumer{dialer: &kafka.Dialer{SASLMechanism: plain.Mechanism{}}}
+}
+
+func (c *consumer) reader() *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{Dialer: c.dialer})
+}
+
+type consumerNeg struct{ dialer *kafka.Dialer }
+
+func newConsumerNeg() *consumerNeg { return &consumerNeg{dialer: &kafka.Dialer{ClientID: "x"}} }
+
+func (c *consumerNeg) reader() *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{Dialer: c.dialer}) // want `without the security config`
+}

@@ -90,3 +90,32 @@ func shopifySecure() {
 	c.Net.SASL.Enable = true
 	shopify.NewSyncProducer(addrs, c)
 }
+
+// Producer is what the factories return.
+type Producer interface{}
+
+func factory() Producer {
+	p, _ := ibm.NewSyncProducer(addrs, ibm.NewConfig()) // want `without the security config`
+	return p
+}
+
+func factorySecure() Producer {
+	p, _ := ibm.NewSyncProducer(addrs, secprov.SaramaConfig())
+	return p
+}
+
+func conditional(tlsOn bool) {
+	c := ibm.NewConfig()
+	if tlsOn {
+		c.Net.TLS.Enable = true
+	}
+	ibm.NewClient(addrs, c)
+}
+
+func conditionalNeg(debug bool) {
+	c := ibm.NewConfig()
+	if debug {
+		c.ClientID = "debug"
+	}
+	ibm.NewClient(addrs, c) // want `without the security config`
+}

@@ -89,3 +89,21 @@ func Transport() *kafka.Transport { return &kafka.Transport{TLS: new(int)} }
 func ApplyConfluent(cm *ckafka.ConfigMap) {
 	(*cm)["security.protocol"] = os.Getenv("KAFKA_SECURITY_PROTOCOL")
 }
+
+// NewKafkaGoReader forwards its dialer: a kafka-go wrapper.
+func NewKafkaGoReader(d *kafka.Dialer) *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{Brokers: []string{"b"}, Dialer: d})
+}
+
+// ApplyDialer sets TLS on a kafka-go dialer: a mutator.
+func ApplyDialer(d *kafka.Dialer) { d.TLS = new(int) }
+
+// ConfluentConfig returns a secured ConfigMap: a provider.
+func ConfluentConfig() *ckafka.ConfigMap {
+	return &ckafka.ConfigMap{"security.protocol": os.Getenv("KAFKA_SECURITY_PROTOCOL")}
+}
+
+// NewConfluentProducer forwards its ConfigMap: a confluent wrapper.
+func NewConfluentProducer(cm *ckafka.ConfigMap) (*ckafka.Producer, error) {
+	return ckafka.NewProducer(cm)
+}
