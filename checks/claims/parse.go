@@ -164,9 +164,10 @@ func Parse(file string, src []byte) []*Parsed {
 			}
 			text := d.InlineText(n)
 			ids := IDs(text)
-			m := ""
-			if len(ids) > 0 {
-				m = marker(text)
+			m := marker(text)
+			if len(ids) == 0 && m != "" {
+				// "**Status:** ✅ COMPLETE" under "## M-413 ...": the section's item
+				ids = sectionIDs
 			}
 			if m == "" && coverageRE.MatchString(text) && !negRE.MatchString(text) {
 				m = "coverage"
