@@ -175,6 +175,10 @@ func (c *Cluster) FailProduceTo(topic string) (clear func()) { return c.Broker.F
 // (producers retry) until clear is called or the test ends.
 func (c *Cluster) DropProduceTo(topic string) (clear func()) { return c.Broker.DropProduceTo(topic) }
 
+// DropRequests closes the connection of every request of kind key without an answer
+// until clear is called or the test ends.
+func (c *Cluster) DropRequests(key int16) (clear func()) { return c.Broker.DropRequests(key) }
+
 // FailRequests answers requests of kind key touching topic ("" for all) with err.
 func (c *Cluster) FailRequests(key int16, topic string, err *kerr.Error) (clear func()) {
 	return c.Broker.FailRequests(key, topic, err)

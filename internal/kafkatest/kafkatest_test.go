@@ -141,3 +141,23 @@ func TestControlURLServesTheBroker(t *testing.T) {
 		t.Fatalf("produce after the fault was set over HTTP: %v", err)
 	}
 }
+
+func TestDropRequestsFailsMetadataUntilCleared(t *testing.T) {
+	c := kafkatest.New(t)
+	cfg := c.Config(t, nil)
+	adm, err := kafkaconf.NewAdmin(cfg, kgo.RequestRetries(1), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	clear := c.DropRequests(int16(kmsg.Metadata))
+	if _, err := adm.ListTopics(ctx); err == nil {
+		t.Fatal("metadata request answered while metadata requests are dropped")
+	}
+	clear()
+	if _, err := adm.ListTopics(ctx); err != nil {
+		t.Fatalf("metadata after clear: %v", err)
+	}
+}

@@ -201,6 +201,8 @@ func TestControlAPI(t *testing.T) {
 		{"POST", "/faults/delay", url.Values{"key": {"Fetch"}, "ms": {"-1"}}, 400, `ms="-1"`},
 		{"POST", "/faults/fail", url.Values{"key": {"Produce"}, "error": {"NOPE"}}, 400, `kafka error "NOPE"`},
 		{"POST", "/faults/unwritable", nil, 400, "topic: required"},
+		{"POST", "/faults/drop", nil, 400, "key or topic: required"},
+		{"POST", "/faults/drop", url.Values{"key": {"Fetch"}, "topic": {"t"}}, 400, "give one"},
 		{"DELETE", "/faults/42", nil, 404, "fault 42: no such active fault"},
 		{"POST", "/faults/delay", url.Values{"key": {"1"}, "ms": {"5"}}, 201, `"key": "Fetch"`},
 		{"POST", "/faults/fail", url.Values{"key": {"Produce"}, "topic": {"x"}, "error": {"not_leader_for_partition"}}, 201, `"error": "NOT_LEADER_FOR_PARTITION"`},

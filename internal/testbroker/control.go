@@ -19,6 +19,7 @@ POST   /faults/fail?key=Produce&topic=T[&error=TOPIC_AUTHORIZATION_FAILED]
                                                 answer requests of a kind (to a topic) with an error
 POST   /faults/unwritable?topic=T               every produce to T fails (not retried)
 POST   /faults/drop?topic=T                     produce requests to T close their connection
+POST   /faults/drop?key=Fetch                   every request of a kind closes its connection
 DELETE /faults                                  clear every fault
 DELETE /faults/{id}                             clear one fault
 POST   /leaders/shuffle                         elect new leaders for every partition
@@ -75,12 +76,25 @@ func (b *Broker) ControlHandler() http.Handler {
 		writeJSON(w, http.StatusCreated, info)
 	})
 	mux.HandleFunc("POST /faults/drop", func(w http.ResponseWriter, r *http.Request) {
-		topic := r.FormValue("topic")
-		if topic == "" {
-			httpError(w, http.StatusBadRequest, "topic: required")
+		topic, keyName := r.FormValue("topic"), r.FormValue("key")
+		var info FaultInfo
+		switch {
+		case keyName == "" && topic == "":
+			httpError(w, http.StatusBadRequest, "key or topic: required (topic=T drops produce requests to T, key=K every request of kind K)")
 			return
+		case keyName == "":
+			info, _ = b.dropProduceTo(topic)
+		case topic != "":
+			httpError(w, http.StatusBadRequest, "key and topic: give one (a topic selects produce requests)")
+			return
+		default:
+			key, err := ParseKey(keyName)
+			if err != nil {
+				httpError(w, http.StatusBadRequest, "key: %v", err)
+				return
+			}
+			info, _ = b.drop(key, "")
 		}
-		info, _ := b.dropProduceTo(topic)
 		writeJSON(w, http.StatusCreated, info)
 	})
 	mux.HandleFunc("DELETE /faults", func(w http.ResponseWriter, _ *http.Request) {

@@ -172,23 +172,42 @@ func (b *Broker) DropProduceTo(topic string) (clear func()) {
 }
 
 func (b *Broker) dropProduceTo(topic string) (FaultInfo, func()) {
+	return b.drop(int16(kmsg.Produce), topic)
+}
+
+// DropRequests closes the connection of every request of kind key without answering
+// it, until clear is called: clients see network errors and retry.
+func (b *Broker) DropRequests(key int16) (clear func()) {
+	_, clear = b.drop(key, "")
+	return clear
+}
+
+// drop installs a connection-closing control for key; topic ("" for all) filters
+// produce requests.
+func (b *Broker) drop(key int16, topic string) (FaultInfo, func()) {
 	var stopped atomic.Bool
 	hits := new(atomic.Int64)
-	b.Cluster.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+	b.Cluster.ControlKey(key, func(r kmsg.Request) (kmsg.Response, error, bool) {
 		if stopped.Load() {
 			b.Cluster.DropControl()
 			return nil, nil, false
 		}
-		req, ok := r.(*kmsg.ProduceRequest)
-		if !ok || !slices.ContainsFunc(req.Topics, func(t kmsg.ProduceRequestTopic) bool { return b.produceTopicIs(t, topic) }) {
-			return nil, nil, false
+		if topic != "" {
+			req, ok := r.(*kmsg.ProduceRequest)
+			if !ok || !slices.ContainsFunc(req.Topics, func(t kmsg.ProduceRequestTopic) bool { return b.produceTopicIs(t, topic) }) {
+				return nil, nil, false
+			}
 		}
 		b.Cluster.KeepControl()
 		hits.Add(1)
 		return nil, errDropped, true
 	})
-	info := FaultInfo{Kind: "drop", Key: "Produce", Topic: topic,
-		Detail: "produce requests to topic " + topic + " close their connection unanswered"}
+	name := kmsg.NameForKey(key)
+	info := FaultInfo{Kind: "drop", Key: name, Topic: topic,
+		Detail: name + " requests close their connection unanswered"}
+	if topic != "" {
+		info.Detail = name + " requests to topic " + topic + " close their connection unanswered"
+	}
 	return b.addFault(info, hits, func() { stopped.Store(true) })
 }
 
@@ -205,7 +224,7 @@ func (b *Broker) produceTopicIs(t kmsg.ProduceRequestTopic, topic string) bool {
 	return info != nil && info.Topic == topic
 }
 
-var errDropped = errors.New("testbroker: produce request dropped by fault")
+var errDropped = errors.New("testbroker: request dropped by fault")
 
 // ParseKey parses a request kind by name (Produce, Fetch, case-insensitive) or number.
 func ParseKey(s string) (int16, error) {
