@@ -31,10 +31,11 @@ var Analyzer = New(Options{HonorIgnore: true})
 func New(o Options) *analysis.Analyzer {
 	r := &runner{honor: o.HonorIgnore}
 	a := &analysis.Analyzer{
-		Name: "kafkaclienv",
-		Doc:  "report CLI commands whose Kafka flags disagree on env binding or default, and hard-coded group ids (rule kafka-cli-env)",
-		URL:  "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-cli-env",
-		Run:  r.run,
+		Name:             "kafkaclienv",
+		Doc:              "report CLI commands whose Kafka flags disagree on env binding or default, and hard-coded group ids (rule kafka-cli-env)",
+		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-cli-env",
+		Run:              r.run,
+		RunDespiteErrors: true,
 	}
 	a.Flags.Init("kafkaclienv", flag.ContinueOnError)
 	a.Flags.BoolVar(&r.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-cli-env comments")

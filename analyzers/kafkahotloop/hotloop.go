@@ -29,11 +29,12 @@ var Analyzer = New(Options{HonorIgnore: true})
 func New(o Options) *analysis.Analyzer {
 	r := &runner{honor: o.HonorIgnore}
 	a := &analysis.Analyzer{
-		Name:      "kafkahotloop",
-		Doc:       "report broker round trips and goroutine launches inside Kafka poll loops (rule kafka-hotloop)",
-		URL:       "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-hotloop",
-		FactTypes: []analysis.Fact{new(funcFact)},
-		Run:       r.run,
+		Name:             "kafkahotloop",
+		Doc:              "report broker round trips and goroutine launches inside Kafka poll loops (rule kafka-hotloop)",
+		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-hotloop",
+		FactTypes:        []analysis.Fact{new(funcFact)},
+		Run:              r.run,
+		RunDespiteErrors: true,
 	}
 	a.Flags.Init("kafkahotloop", flag.ContinueOnError)
 	a.Flags.BoolVar(&r.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-hotloop comments")

@@ -29,10 +29,11 @@ var Analyzer = New(Options{HonorIgnore: true})
 func New(o Options) *analysis.Analyzer {
 	r := &runner{honor: o.HonorIgnore}
 	a := &analysis.Analyzer{
-		Name: "kafkainsecure",
-		Doc:  "report definite Kafka security misconfigurations (rule kafka-insecure)",
-		URL:  "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-insecure",
-		Run:  r.run,
+		Name:             "kafkainsecure",
+		Doc:              "report definite Kafka security misconfigurations (rule kafka-insecure)",
+		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-insecure",
+		Run:              r.run,
+		RunDespiteErrors: true,
 	}
 	a.Flags.Init("kafkainsecure", flag.ContinueOnError)
 	a.Flags.BoolVar(&r.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-insecure comments")

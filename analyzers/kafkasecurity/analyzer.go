@@ -39,12 +39,13 @@ func New(o Options) *analysis.Analyzer {
 		cfg.providers.Set(p)
 	}
 	a := &analysis.Analyzer{
-		Name:       "kafkasecurity",
-		Doc:        "report Kafka clients built without the security config (rule kafka-security)\n\nSecurity is traced by provenance through options, configs, wrappers and mutators; see the package documentation.",
-		URL:        "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-security",
-		FactTypes:  []analysis.Fact{new(funcFact), new(varFact), new(pkgFact)},
-		ResultType: reflect.TypeOf((*Result)(nil)),
-		Run:        cfg.run,
+		Name:             "kafkasecurity",
+		Doc:              "report Kafka clients built without the security config (rule kafka-security)\n\nSecurity is traced by provenance through options, configs, wrappers and mutators; see the package documentation.",
+		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-security",
+		FactTypes:        []analysis.Fact{new(funcFact), new(varFact), new(pkgFact)},
+		ResultType:       reflect.TypeOf((*Result)(nil)),
+		Run:              cfg.run,
+		RunDespiteErrors: true,
 	}
 	a.Flags.Init("kafkasecurity", flag.ContinueOnError)
 	a.Flags.Var(&cfg.providers, "providers", "comma-separated security providers (types.Func full names, e.g. example.com/kcfg.SecurityOpts or (*example.com/kcfg.Config).Apply)")

@@ -16,8 +16,8 @@ func envOr(key, def string) string {
 
 func tail(args []string) {
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	brokers := fs.String("brokers", "localhost:9092", "brokers")                    // want `flag --brokers of command tail does not bind KAFKA_BROKERS \(command replay binds it\)`
-	topic := fs.String("topic", "dashstream", "topic")                              // want `flag --topic of command tail does not bind KAFKA_TOPIC`
+	brokers := fs.String("brokers", "localhost:9092", "brokers") // want `flag --brokers of command tail does not bind KAFKA_BROKERS \(command replay binds it\)`
+	topic := fs.String("topic", "dashstream", "topic")           // want `flag --topic of command tail does not bind KAFKA_TOPIC`
 	fs.Parse(args)
 	kgo.NewClient(kgo.SeedBrokers(*brokers), kgo.ConsumeTopics(*topic), kgo.ConsumerGroup("ops-cli")) // want `hard-coded consumer group "ops-cli"`
 }

@@ -87,6 +87,6 @@ func confluentPlain() *ckafka.ConfigMap {
 
 func confluentNoVerify() *ckafka.ConfigMap {
 	cm := &ckafka.ConfigMap{"security.protocol": "SASL_SSL", "enable.ssl.certificate.verification": false} // want `enable.ssl.certificate.verification=false`
-	cm.SetKey("enable.ssl.certificate.verification", "false")                                            // want `enable.ssl.certificate.verification=false`
+	cm.SetKey("enable.ssl.certificate.verification", "false")                                              // want `enable.ssl.certificate.verification=false`
 	return cm
 }
