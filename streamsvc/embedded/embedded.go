@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -23,6 +24,8 @@ type Options struct {
 	Partitions int32
 	// RetentionBytes per partition. Default 8 MiB.
 	RetentionBytes int64
+	// CleanerBackoff is how often retention runs. Default 10s.
+	CleanerBackoff time.Duration
 }
 
 // Broker is a running in-process broker on a random 127.0.0.1 port.
@@ -39,10 +42,13 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	if o.RetentionBytes <= 0 {
 		o.RetentionBytes = 8 << 20
 	}
+	if o.CleanerBackoff <= 0 {
+		o.CleanerBackoff = 10 * time.Second
+	}
 	c, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }),
-		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "10000"}),
+		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": strconv.FormatInt(o.CleanerBackoff.Milliseconds(), 10)}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
