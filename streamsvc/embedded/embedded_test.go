@@ -1,8 +1,8 @@
 package embedded_test
 
 import (
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"testing"
 	"time"
 
