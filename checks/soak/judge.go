@@ -133,12 +133,12 @@ type Alert struct {
 
 // Loss is the data-loss accounting of one scenario.
 type Loss struct {
-	Produced   int64   `json:"produced"`
-	Processed  int64   `json:"processed"`
-	DLQ        int64   `json:"dlq"`
-	Duplicates int64   `json:"duplicates"`
-	Missing    int64   `json:"missing"`
-	Examples   []int64 `json:"missing_examples,omitempty"`
+	Produced   int64    `json:"produced"`
+	Processed  int64    `json:"processed"`
+	DLQ        int64    `json:"dlq"`
+	Duplicates int64    `json:"duplicates"`
+	Missing    int64    `json:"missing"`
+	Examples   []string `json:"missing_examples,omitempty"`
 }
 
 // Subject names what a finding is about: the target's main package, relative to the root.

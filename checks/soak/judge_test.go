@@ -58,7 +58,7 @@ func TestFindings(t *testing.T) {
 		t.Fatalf("m2 exports only what it owns, got stale %v", own[1].Stale)
 	}
 	alerts := []Alert{{T: 20, Name: "KafkaConsumerLagHigh", State: "pending", File: "deploy/prometheus/lag_alerts.yml"}}
-	loss := &Loss{Produced: 100, Processed: 97, Missing: 3, Examples: []int64{4, 5, 6}}
+	loss := &Loss{Produced: 100, Processed: 97, Missing: 3, Examples: []string{"a-1/4", "a-1/5", "a-1/6"}}
 	fs := Findings(sub, "rebalance", mem, own, alerts, loss)
 	rules := map[string]int{}
 	for _, f := range fs {

@@ -42,7 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var (
 		targets   = fs.String("target", strings.Join(TargetNames(), ","), "comma list of targets: "+strings.Join(TargetNames(), ", "))
-		scenarios = fs.String("scenario", strings.Join(ScenarioNames(), ","), "comma list of scenarios: "+strings.Join(ScenarioNames(), ", "))
+		scenarios = fs.String("scenario", strings.Join(ScenarioNames(), ","), "comma list of scenarios: "+strings.Join(AllScenarios(), ", "))
 		duration  = fs.Duration("duration", durDefault, "length of each scenario (env SOAK_DURATION)")
 		brokers   = fs.String("brokers", os.Getenv("SOAK_BROKERS"), "external Kafka bootstrap list reachable from containers (env SOAK_BROKERS); default: the test broker")
 		out       = fs.String("o", def.OutDir, "directory for figures.json, report.json, report.md and plots")
@@ -78,8 +78,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.Targets = append(o.Targets, t)
 	}
 	for _, s := range splitList(*scenarios) {
-		if !contains(ScenarioNames(), s) {
-			return fmt.Errorf("%w: -scenario %q: want one of %v", ErrUsage, s, ScenarioNames())
+		if !contains(AllScenarios(), s) {
+			return fmt.Errorf("%w: -scenario %q: want one of %v", ErrUsage, s, AllScenarios())
 		}
 		o.Scenarios = append(o.Scenarios, s)
 	}

@@ -29,10 +29,13 @@ const (
 	ScenarioRebalance  = "rebalance"
 )
 
-// ScenarioNames lists the scenarios in run order.
+// ScenarioNames lists the default scenarios in run order (the short soak of make test).
 func ScenarioNames() []string {
 	return []string{ScenarioThroughput, ScenarioSlowKafka, ScenarioRebalance}
 }
+
+// AllScenarios lists every scenario -scenario accepts.
+func AllScenarios() []string { return append(ScenarioNames(), ScenarioDLQOutage) }
 
 // Options configure a soak run; Defaults fills the zero fields.
 type Options struct {
@@ -130,6 +133,7 @@ type Result struct {
 	Alerts          []Alert          `json:"alerts,omitempty"`
 	AlertRules      int              `json:"alert_rules"`
 	Consumed        float64          `json:"consumed"`
+	Loss            *Loss            `json:"loss,omitempty"`
 	Notes           []string         `json:"notes,omitempty"`
 	Plots           []string         `json:"plots,omitempty"`
 	Findings        []checks.Finding `json:"findings"`
@@ -222,8 +226,8 @@ func (r *Runner) Run(ctx context.Context, target, scenario string) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(ScenarioNames(), scenario) {
-		return nil, fmt.Errorf("scenario %q: want one of %v", scenario, ScenarioNames())
+	if !slices.Contains(AllScenarios(), scenario) {
+		return nil, fmt.Errorf("scenario %q: want one of %v", scenario, AllScenarios())
 	}
 	r.runN++
 	ru := &run{Runner: r, t: t, start: time.Now(),
@@ -244,6 +248,10 @@ func (r *Runner) Run(ctx context.Context, target, scenario string) (*Result, err
 func (r *run) do(ctx context.Context, scenario string) error {
 	if scenario == ScenarioSlowKafka && r.env.external {
 		r.res.Notes = append(r.res.Notes, "slow-kafka needs the test broker's control API; skipped with an external cluster")
+		return nil
+	}
+	if scenario == ScenarioDLQOutage && !r.t.WebSocket {
+		r.res.Notes = append(r.res.Notes, "dlq-outage accounts per record through the WebSocket output; "+r.t.Name+" has none: skipped")
 		return nil
 	}
 	if err := r.env.StartBroker(ctx, BrokerSpec{Topic: r.topic, Partitions: r.o.Partitions, DLQTopic: r.dlq, Memory: 768 << 20}); err != nil {
@@ -272,16 +280,29 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	}
 	defer r.stopAll(ctx)
 
+	rate, invalid := r.o.Rate, "0"
+	switch scenario {
+	case ScenarioRebalance:
+		// A rate the consumers keep up with: any lag alert is then a false page.
+		rate = max(1, r.o.Rate/5)
+	case ScenarioDLQOutage:
+		// A rate one WebSocket client keeps up with, 5 % of it for the DLQ.
+		rate, invalid = max(1, r.o.Rate/10), "0.05"
+	}
+	var ws *wsCollector
+	if scenario == ScenarioDLQOutage {
+		wctx, wstop := context.WithCancel(ctx)
+		defer wstop()
+		if ws, err = collectWS(wctx, m1.HostPort); err != nil {
+			return err
+		}
+	}
 	sctx, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); r.sample(sctx) }()
 
-	rate := r.o.Rate
-	if scenario == ScenarioRebalance {
-		// A rate the consumers keep up with: any lag alert is then a false page.
-		rate = max(1, r.o.Rate/5)
-	}
 	count := int64(rate) * int64(r.o.Duration.Seconds())
 	r.res.Load = Load{Requested: count, Rate: rate, RecordSize: r.o.RecordSize}
 	loadDone := make(chan error, 1)
@@ -289,7 +310,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		t0 := time.Now()
 		code, logs, err := r.env.RunOnce(ctx, r.env.Image("loadgen"), "load", []string{"produce",
 			"--count", strconv.FormatInt(count, 10), "--rate", strconv.Itoa(rate),
-			"--size", strconv.Itoa(r.o.RecordSize), "--invalid-ratio", "0"},
+			"--size", strconv.Itoa(r.o.RecordSize), "--invalid-ratio", invalid},
 			map[string]string{"KAFKA_BROKERS": r.env.Brokers, "KAFKA_TOPIC": r.topic})
 		r.res.Load.ExitCode, r.res.Load.Seconds = code, time.Since(t0).Seconds()
 		if err == nil && code != 0 {
@@ -298,7 +319,8 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		loadDone <- err
 	}()
 
-	var scenErr error
+	var scenErr, loadErr error
+	var loss *Loss
 	switch scenario {
 	case ScenarioThroughput:
 		scenErr = r.hold(ctx, r.o.Duration)
@@ -306,16 +328,20 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		scenErr = r.slowKafka(ctx)
 	case ScenarioRebalance:
 		scenErr = r.rebalance(ctx, adm, m1)
+	case ScenarioDLQOutage:
+		loss, scenErr = r.dlqOutage(ctx, adm, m1, ws, loadDone)
+		r.res.Loss = loss
 	}
-	var loadErr error
-	select {
-	case loadErr = <-loadDone:
-	case <-time.After(5 * time.Second):
-		r.res.Notes = append(r.res.Notes, "the load generator was still producing when the scenario ended")
+	if scenario != ScenarioDLQOutage {
+		select {
+		case loadErr = <-loadDone:
+		case <-time.After(5 * time.Second):
+			r.res.Notes = append(r.res.Notes, "the load generator was still producing when the scenario ended")
+		}
 	}
 	stopSampling()
 	wg.Wait()
-	r.judge(ctx, scenario)
+	r.judge(ctx, scenario, loss)
 	return errors.Join(scenErr, loadErr)
 }
 
@@ -662,7 +688,7 @@ func (r *run) stableAssignment(ctx context.Context, adm *kadm.Client, timeout ti
 }
 
 // judge turns the samples into verdicts, findings and plots.
-func (r *run) judge(ctx context.Context, scenario string) {
+func (r *run) judge(ctx context.Context, scenario string, loss *Loss) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	names := make([]string, 0, len(r.mem))
@@ -704,5 +730,5 @@ func (r *run) judge(ctx context.Context, scenario string) {
 			paging = append(paging, a)
 		}
 	}
-	r.res.Findings = checks.FinishFindings(Findings(sub, scenario, r.res.MemoryVerdicts, r.res.Ownership, paging, nil))
+	r.res.Findings = checks.FinishFindings(Findings(sub, scenario, r.res.MemoryVerdicts, r.res.Ownership, paging, loss))
 }
