@@ -30,7 +30,7 @@ type S struct{ opts []kgo.Opt }
 
 func (s *S) f() { kgo.NewClient(s.opts...) ; s.cfg.Net.TLS.Enable = true }
 
-func wrapper(opts ...kgo.Opt) { kgo.NewClient(opts..., kgo.ClientID("x")) }
+func wrapper(opts ...kgo.Opt) { kgo.NewClient(opts, kgo.ClientID("x")) }
 
 func flags() {
 	fs := flag.NewFlagSet("tail", 0)
