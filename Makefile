@@ -55,7 +55,9 @@ test-dogfood: build
 ## bench: cross-package benchmarks (consume path, vet, rules) and the lag monitor's, then one
 ## line per figure with its ratio to the baseline of the same run (docs/PERFORMANCE.md).
 bench: deps
-	@$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./bench/ ./streamsvc/lagmon/ | tee bench.out
+	@$(GO) test -run '^$$' -bench 'Consume' -benchmem -count 5 -timeout 60m ./bench/ | tee bench.out
+	@$(GO) test -run '^$$' -bench 'Vet|Rules' -benchmem -count 1 -timeout 60m ./bench/ | tee -a bench.out
+	@$(GO) test -run '^$$' -bench . -benchmem -count 3 -timeout 30m ./streamsvc/lagmon/ | tee -a bench.out
 	@$(GO) run ./bench/ratios bench.out
 
 ## soak: the long soak (SOAK_DURATION per scenario, default 10m; SOAK_BROKERS for an external
