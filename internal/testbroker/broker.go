@@ -120,6 +120,10 @@ type Broker struct {
 	listen []string // bound addresses
 	adv    []string // advertised addresses
 
+	closeOnce     sync.Once
+	stopRetention chan struct{}
+	retentionDone sync.WaitGroup
+
 	mu     sync.Mutex
 	faults map[int]*activeFault
 	nextID int
@@ -238,7 +242,34 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 		}
 		b.noteTopic(t.Name)
 	}
+	b.startRetention()
 	return b, nil
+}
+
+// startRetention applies retention every CleanerBackoff to every topic, including
+// topics clients create without retention configs (they fall back to the broker's
+// log.retention.*): kfake's own cleaner runs only while some topic has a topic-level
+// retention config.
+func (b *Broker) startRetention() {
+	r := b.opts.Retention
+	if r.CleanerBackoff <= 0 || r.Bytes <= 0 && r.Duration <= 0 {
+		return
+	}
+	b.stopRetention = make(chan struct{})
+	b.retentionDone.Add(1)
+	go func() {
+		defer b.retentionDone.Done()
+		t := time.NewTicker(r.CleanerBackoff)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stopRetention:
+				return
+			case <-t.C:
+				b.Cluster.ApplyRetention()
+			}
+		}
+	}()
 }
 
 // listenFn binds the configured host (kfake always asks for 127.0.0.1) and makes the
@@ -289,8 +320,14 @@ func (b *Broker) Options() Options { return b.opts }
 
 // Close stops the brokers and wakes delayed requests.
 func (b *Broker) Close() {
-	b.ClearFaults()
-	b.Cluster.Close()
+	b.closeOnce.Do(func() {
+		if b.stopRetention != nil {
+			close(b.stopRetention)
+			b.retentionDone.Wait()
+		}
+		b.ClearFaults()
+		b.Cluster.Close()
+	})
 }
 
 // observeTopicCreation records topics created by clients so State can list them.

@@ -266,3 +266,35 @@ func TestStateListsTopicsClientsCreate(t *testing.T) {
 		t.Fatalf("state topics %v, want created:3 and seeded:1", names)
 	}
 }
+
+// Topics clients create get no retention configs; the broker defaults still bound them.
+func TestRetentionBoundsTopicsClientsCreate(t *testing.T) {
+	b := start(t, testbroker.Options{Retention: testbroker.Retention{Bytes: 32 << 10, CleanerBackoff: 10 * time.Millisecond}})
+	cl := client(t, map[string]string{"KAFKA_BROKERS": b.Addrs()[0]}, kgo.DefaultProduceTopic("created"),
+		kgo.ProducerLinger(0), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "created", 1, 1
+	req.Topics = append(req.Topics, rt)
+	if _, err := req.RequestWith(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	for range 40 {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(strings.Repeat("v", 4000))}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		p := b.PartitionInfo("created", 0)
+		if p.LogStartOffset > 0 && p.NumBytes <= 40<<10 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("retention never trimmed the client-created topic: %+v", p)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
