@@ -30,6 +30,7 @@ type pkgState struct {
 	calls         []callSite
 	lits          []litSite
 	litOwner      map[*ast.CompositeLit]types.Object
+	callOwner     map[*ast.CallExpr]types.Object
 	directives    map[*types.Func]bool
 	sum           map[*types.Func]*funcFact
 	hasBodies     bool
@@ -64,6 +65,7 @@ func newPkgState(pass *analysis.Pass, c *config) *pkgState {
 		assigns:       map[types.Object][]ast.Expr{},
 		marks:         map[types.Object]bool{},
 		litOwner:      map[*ast.CompositeLit]types.Object{},
+		callOwner:     map[*ast.CallExpr]types.Object{},
 		directives:    map[*types.Func]bool{},
 		sum:           map[*types.Func]*funcFact{},
 	}
@@ -230,6 +232,9 @@ func (p *pkgState) store(lhs, rhs ast.Expr) {
 			}
 			return
 		}
+	}
+	if call, ok := ast.Unparen(rhs).(*ast.CallExpr); ok && p.callOwner[call] == nil {
+		p.callOwner[call] = p.storage(lhs)
 	}
 	if lit, ok := ast.Unparen(rhs).(*ast.CompositeLit); ok {
 		p.litOwner[lit] = p.storage(lhs)

@@ -112,7 +112,26 @@ func (p *pkgState) role(s *site, st state) string {
 	if s.viaFact != nil && s.viaFact.Role != "" && s.viaFact.Role != "client" {
 		return s.viaFact.Role
 	}
-	return roleName(st.roles, s.c.role)
+	r := roleName(st.roles, s.c.role)
+	if r == "client" && s.call != nil && s.c.role == "" && p.adminWrapped(s.call) {
+		return "admin"
+	}
+	return r
+}
+
+// adminWrapped reports whether the client a franz-go construction returns is handed to
+// kadm.NewClient in this package (an admin client).
+func (p *pkgState) adminWrapped(call *ast.CallExpr) bool {
+	v := p.callOwner[call]
+	if v == nil {
+		return false
+	}
+	for _, cs := range p.calls {
+		if kafkalib.CallKey(p.info, cs.call) == "kadm.NewClient" && len(cs.call.Args) == 1 && p.storage(cs.call.Args[0]) == v {
+			return true
+		}
+	}
+	return false
 }
 
 // infer computes mutators, providers, result dependencies and wrappers to a fixpoint.
