@@ -29,7 +29,7 @@ func renderGitHub(w io.Writer, rep *checks.Report, opt Options) error {
 				props = append(props, fmt.Sprintf("col=%d", f.Column))
 			}
 		}
-		props = append(props, "title="+ghProp("streamaudit "+f.Rule+": "+ruleTitle(f.Rule)))
+		props = append(props, "title="+ghProp("streamaudit "+f.Rule+": "+opt.title(f.Rule)))
 		msg := f.Message
 		if f.Evidence != "" {
 			msg += "\nevidence: " + f.Evidence

@@ -20,12 +20,6 @@ var areaOrder = []struct{ area, title string }{
 	{"tool", "Tool and configuration"},
 }
 
-func area(rule string) string {
-	if r, ok := checks.LookupRule(rule); ok {
-		return r.Area
-	}
-	return "tool"
-}
 
 // mdCell escapes text for a Markdown table cell.
 func mdCell(s string) string {
@@ -88,7 +82,7 @@ func renderMarkdown(w io.Writer, rep *checks.Report, opt Options) error {
 	sec++
 	mdInventories(&b, sec, rep)
 	sec++
-	mdPriorities(&b, sec, rep)
+	mdPriorities(&b, sec, rep, opt)
 	sec++
 	if len(rep.Suppressed) > 0 || len(rep.Errors) > 0 {
 		fmt.Fprintf(&b, "## %d) Suppressed findings and tool errors\n\n", sec)
@@ -202,7 +196,7 @@ func mdSummary(b *strings.Builder, rep *checks.Report, opt Options) {
 			why = "regressed: fixed in the baseline's history and back"
 		case opt.Baseline != nil && f.Status == checks.StatusNew && high:
 			why = "new since the baseline"
-		case opt.Baseline == nil && high && priority(f.Rule) == "P0":
+		case opt.Baseline == nil && high && opt.priority(f.Rule) == "P0":
 			why = "P0"
 		default:
 			continue
@@ -237,12 +231,6 @@ func findingList(fs []checks.Finding, max int) string {
 	return strings.Join(parts, "; ")
 }
 
-func priority(rule string) string {
-	if r, ok := checks.LookupRule(rule); ok && r.Priority != "" {
-		return r.Priority
-	}
-	return "P2"
-}
 
 func clientBinaries(rep *checks.Report, secured bool) []string {
 	seen := map[string]bool{}
@@ -358,7 +346,7 @@ func mdFindings(b *strings.Builder, sec int, rep *checks.Report, opt Options) {
 	}
 	groups := map[string][]checks.Finding{}
 	for _, f := range rep.Findings {
-		a := area(f.Rule)
+		a := opt.area(f.Rule)
 		groups[a] = append(groups[a], f)
 	}
 	sub := 1
@@ -466,7 +454,7 @@ func listCell(xs []string) string {
 	return mdCell(strings.Join(xs, ", "))
 }
 
-func mdPriorities(b *strings.Builder, sec int, rep *checks.Report) {
+func mdPriorities(b *strings.Builder, sec int, rep *checks.Report, opt Options) {
 	fmt.Fprintf(b, "## %d) Worker Priority List (Do Next, With Acceptance Criteria)\n\n", sec)
 	if len(rep.Findings) == 0 {
 		b.WriteString("Nothing to do.\n\n---\n\n")
@@ -477,7 +465,7 @@ func mdPriorities(b *strings.Builder, sec int, rep *checks.Report) {
 	for _, p := range []string{"P0", "P1", "P2"} {
 		var mine []string
 		for _, id := range ids {
-			if priority(id) == p {
+			if opt.priority(id) == p {
 				mine = append(mine, id)
 			}
 		}
@@ -496,7 +484,7 @@ func mdPriorities(b *strings.Builder, sec int, rep *checks.Report) {
 		})
 		for _, id := range mine {
 			fs := groups[id]
-			fmt.Fprintf(b, "%d) **%s** (%s, %s)\n", n, ruleTitle(id), code(id), plural(len(fs), "finding", "findings"))
+			fmt.Fprintf(b, "%d) **%s** (%s, %s)\n", n, opt.title(id), code(id), plural(len(fs), "finding", "findings"))
 			n++
 			for i, f := range fs {
 				if i == 8 {
@@ -505,7 +493,7 @@ func mdPriorities(b *strings.Builder, sec int, rep *checks.Report) {
 				}
 				fmt.Fprintf(b, "   - %s: %s\n", code(loc(f)), mdCell(f.Message))
 			}
-			r, _ := checks.LookupRule(id)
+			r, _ := opt.rule(id)
 			acc := r.Acceptance
 			if acc == "" {
 				acc = "verify reports no " + id + " finding."

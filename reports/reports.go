@@ -22,6 +22,9 @@ type Options struct {
 	BaselineFile string
 	// Color enables ANSI colours in the text format (set only for terminals).
 	Color bool
+	// Rules is the rule catalogue used for titles, priorities, acceptance criteria and the
+	// SARIF rule metadata; nil means checks.Rules().
+	Rules []checks.Rule
 	// Commands are the verification commands the Markdown report lists; nil uses a default
 	// set for the report's root.
 	Commands []string
@@ -114,12 +117,49 @@ func byRule(fs []checks.Finding) ([]string, map[string][]checks.Finding) {
 	return ids, m
 }
 
-// ruleTitle returns the catalogue title of id, or id itself.
-func ruleTitle(id string) string {
-	if r, ok := checks.LookupRule(id); ok {
+// catalogue returns the rules rendering uses.
+func (o Options) catalogue() []checks.Rule {
+	if o.Rules != nil {
+		return o.Rules
+	}
+	return checks.Rules()
+}
+
+// rule looks id up in the catalogue.
+func (o Options) rule(id string) (checks.Rule, bool) {
+	if o.Rules == nil {
+		return checks.LookupRule(id)
+	}
+	for _, r := range o.Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return checks.Rule{}, false
+}
+
+// title returns the catalogue title of id, or id itself.
+func (o Options) title(id string) string {
+	if r, ok := o.rule(id); ok {
 		return r.Title
 	}
 	return id
+}
+
+// priority returns id's priority (P2 when unknown).
+func (o Options) priority(id string) string {
+	if r, ok := o.rule(id); ok && r.Priority != "" {
+		return r.Priority
+	}
+	return "P2"
+}
+
+// area returns id's area (tool when unknown).
+func (o Options) area(id string) string {
+	if r, ok := o.rule(id); ok {
+		return r.Area
+	}
+	return "tool"
 }
 
 func loc(f checks.Finding) string {

@@ -47,7 +47,7 @@ func renderSARIF(w io.Writer, rep *checks.Report, opt Options) error {
 	driver.WithInformationURI("https://github.com/streamaudit/streamaudit")
 	run := sarif.NewRun(*sarif.NewTool(driver))
 	index := map[string]int{}
-	for _, r := range checks.Rules() {
+	for _, r := range opt.catalogue() {
 		index[r.ID] = len(driver.Rules)
 		help := r.Help
 		if r.Acceptance != "" {

@@ -44,7 +44,7 @@ func renderText(w io.Writer, rep *checks.Report, opt Options) error {
 	ids, groups := byRule(rep.Findings)
 	for _, id := range ids {
 		fs := groups[id]
-		fmt.Fprintf(&b, "%s %s (%s)\n", p.paint(ansiBold, id), ruleTitle(id), plural(len(fs), "finding", "findings"))
+		fmt.Fprintf(&b, "%s %s (%s)\n", p.paint(ansiBold, id), opt.title(id), plural(len(fs), "finding", "findings"))
 		for _, f := range fs {
 			status := ""
 			if opt.Baseline != nil && f.Status != "" {
