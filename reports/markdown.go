@@ -20,7 +20,6 @@ var areaOrder = []struct{ area, title string }{
 	{"tool", "Tool and configuration"},
 }
 
-
 // mdCell escapes text for a Markdown table cell.
 func mdCell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -230,7 +229,6 @@ func findingList(fs []checks.Finding, max int) string {
 	}
 	return strings.Join(parts, "; ")
 }
-
 
 func clientBinaries(rep *checks.Report, secured bool) []string {
 	seen := map[string]bool{}
