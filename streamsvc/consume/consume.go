@@ -86,12 +86,11 @@ func (p *partState) commitOffset() int64 {
 
 // Consumer is one member of the KAFKA_GROUP_ID group.
 type Consumer struct {
-	cfg   Config
-	kc    *kafkaconf.Config
-	d     Deps
-	cl    *kgo.Client
-	log   *slog.Logger
-	clCtx context.Context
+	cfg Config
+	kc  *kafkaconf.Config
+	d   Deps
+	cl  *kgo.Client
+	log *slog.Logger
 
 	mu           sync.Mutex
 	parts        map[tp]*partState
@@ -234,7 +233,6 @@ func (c *Consumer) setBlocked(delta int) {
 
 // Run polls until ctx ends, then commits what was handled and closes the client.
 func (c *Consumer) Run(ctx context.Context) error {
-	c.clCtx = ctx
 	defer c.cl.Close()
 	for ctx.Err() == nil {
 		pctx, cancel := context.WithTimeout(ctx, c.cfg.CommitInterval)

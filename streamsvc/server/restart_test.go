@@ -20,15 +20,17 @@ func TestRestartMidStreamNoGap(t *testing.T) {
 	kc := c.Config(t, map[string]string{"KAFKA_GROUP_ID": "restart"})
 	st := produce(t, kc, loadgen.Config{Count: 600, Threads: 6})
 	tapA, tapB := newTap(), newTap()
-	var a *running
 	var once sync.Once
+	hundred := make(chan struct{})
 	// SIGTERM after the 100th record, while later records are still unread.
 	tapA.onEach = func(n int) {
 		if n >= 100 {
-			once.Do(func() { a.cancel() })
+			once.Do(func() { close(hundred) })
 		}
 	}
-	a = start(t, kc, server.Options{Tap: tapA, ConsumerOpts: []kgo.Opt{kgo.FetchMaxBytes(4000), kgo.FetchMaxPartitionBytes(2000)}})
+	a := start(t, kc, server.Options{Tap: tapA, ConsumerOpts: []kgo.Opt{kgo.FetchMaxBytes(4000), kgo.FetchMaxPartitionBytes(2000)}})
+	<-hundred
+	a.cancel()
 	<-a.done
 	if a.err != nil {
 		t.Fatalf("first run: %v", a.err)
