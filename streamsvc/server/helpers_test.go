@@ -86,9 +86,9 @@ func start(t *testing.T, kc *kafkaconf.Config, o server.Options) *running {
 	return r
 }
 
-func produce(t *testing.T, kc *kafkaconf.Config, cfg loadgen.Config) loadgen.Stats {
+func produce(t *testing.T, kc *kafkaconf.Config, cfg loadgen.Config, opts ...kgo.Opt) loadgen.Stats {
 	t.Helper()
-	cl, err := kafkaconf.NewClient(kc)
+	cl, err := kafkaconf.NewClient(kc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ import (
 func TestRestartMidStreamNoGap(t *testing.T) {
 	c := cluster(t, 3)
 	kc := c.Config(t, map[string]string{"KAFKA_GROUP_ID": "restart"})
-	st := produce(t, kc, loadgen.Config{Count: 600, Threads: 6})
+	// Small batches, so that a stop after 100 records leaves most of the topic unread.
+	st := produce(t, kc, loadgen.Config{Count: 600, Threads: 6}, kgo.ProducerBatchMaxBytes(2000))
 	tapA, tapB := newTap(), newTap()
 	var once sync.Once
 	hundred := make(chan struct{})
