@@ -133,12 +133,14 @@ type Alert struct {
 
 // Loss is the data-loss accounting of one scenario.
 type Loss struct {
-	Produced   int64    `json:"produced"`
-	Processed  int64    `json:"processed"`
-	DLQ        int64    `json:"dlq"`
-	Duplicates int64    `json:"duplicates"`
-	Missing    int64    `json:"missing"`
-	Examples   []string `json:"missing_examples,omitempty"`
+	Produced   int64 `json:"produced"`
+	Processed  int64 `json:"processed"`
+	DLQ        int64 `json:"dlq"`
+	Duplicates int64 `json:"duplicates"`
+	Missing    int64 `json:"missing"`
+	// Unprocessed records were never committed when the scenario ended (a stall).
+	Unprocessed int64    `json:"unprocessed"`
+	Examples    []string `json:"missing_examples,omitempty"`
 }
 
 // Subject names what a finding is about: the target's main package, relative to the root.
@@ -201,11 +203,14 @@ func Findings(sub Subject, scenario string, mem []MemoryVerdict, own []Ownership
 			fmt.Sprintf("first at t=%.0fs labels=%v, seen in %d evaluations", as[0].T, as[0].Labels, len(as)),
 			"alert on lag the member owns and has refreshed; ignore series older than one refresh"))
 	}
-	if loss != nil && loss.Missing > 0 {
-		fs = append(fs, base("soak-data-loss", "loss",
-			fmt.Sprintf("%s, scenario %s: %d of %d produced records were neither processed nor in the DLQ", sub.Target, scenario, loss.Missing, loss.Produced),
-			fmt.Sprintf("produced=%d processed=%d dlq=%d duplicates=%d missing e.g. %v", loss.Produced, loss.Processed, loss.DLQ, loss.Duplicates, loss.Examples),
-			"commit an offset only after the record was processed or durably sent to the DLQ"))
+	if loss != nil && loss.Missing+loss.Unprocessed > 0 {
+		msg := fmt.Sprintf("%s, scenario %s: %d of %d produced records were neither processed nor in the DLQ", sub.Target, scenario, loss.Missing+loss.Unprocessed, loss.Produced)
+		if loss.Unprocessed > 0 {
+			msg += fmt.Sprintf(" (%d never processed: the consumer stalled)", loss.Unprocessed)
+		}
+		fs = append(fs, base("soak-data-loss", "loss", msg,
+			fmt.Sprintf("produced=%d processed=%d dlq=%d duplicates=%d lost=%d unprocessed=%d e.g. %v", loss.Produced, loss.Processed, loss.DLQ, loss.Duplicates, loss.Missing, loss.Unprocessed, loss.Examples),
+			"commit an offset only after the record was processed or durably sent to the DLQ, and resume once the DLQ is writable again"))
 	}
 	return fs
 }

@@ -250,8 +250,8 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		r.res.Notes = append(r.res.Notes, "slow-kafka needs the test broker's control API; skipped with an external cluster")
 		return nil
 	}
-	if scenario == ScenarioDLQOutage && !r.t.WebSocket {
-		r.res.Notes = append(r.res.Notes, "dlq-outage accounts per record through the WebSocket output; "+r.t.Name+" has none: skipped")
+	if scenario == ScenarioDLQOutage && !r.t.Accountable {
+		r.res.Notes = append(r.res.Notes, "dlq-outage relies on a commit-after-processing contract and the loadgen envelope; "+r.t.Name+" does not follow it: skipped")
 		return nil
 	}
 	if err := r.env.StartBroker(ctx, BrokerSpec{Topic: r.topic, Partitions: r.o.Partitions, DLQTopic: r.dlq, Memory: 768 << 20}); err != nil {
@@ -286,16 +286,8 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		// A rate the consumers keep up with: any lag alert is then a false page.
 		rate = max(1, r.o.Rate/5)
 	case ScenarioDLQOutage:
-		// A rate one WebSocket client keeps up with, 5 % of it for the DLQ.
+		// A rate one member keeps up with, 5 % of it invalid (for the DLQ).
 		rate, invalid = max(1, r.o.Rate/10), "0.05"
-	}
-	var ws *wsCollector
-	if scenario == ScenarioDLQOutage {
-		wctx, wstop := context.WithCancel(ctx)
-		defer wstop()
-		if ws, err = collectWS(wctx, m1.HostPort); err != nil {
-			return err
-		}
 	}
 	sctx, stopSampling := context.WithCancel(ctx)
 	defer stopSampling()
@@ -329,7 +321,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	case ScenarioRebalance:
 		scenErr = r.rebalance(ctx, adm, m1)
 	case ScenarioDLQOutage:
-		loss, scenErr = r.dlqOutage(ctx, adm, m1, ws, loadDone)
+		loss, scenErr = r.dlqOutage(ctx, adm, loadDone)
 		r.res.Loss = loss
 	}
 	if scenario != ScenarioDLQOutage {

@@ -27,9 +27,9 @@ type Target struct {
 	Env func(brokers, topic, dlqTopic, group string) map[string]string
 	// RulesDir holds the target's Prometheus rule files (relative to the root).
 	RulesDir string
-	// WebSocket tells whether the target serves every record on /ws (the loss accounting
-	// of dlq-outage reads it).
-	WebSocket bool
+	// Accountable tells whether the target commits an offset only after the record was
+	// processed or dead-lettered and decodes loadgen envelopes (dlq-outage relies on it).
+	Accountable bool
 }
 
 // Targets are the known targets by name.
@@ -45,7 +45,7 @@ var targets = map[string]Target{
 				"STREAMSVC_HTTP_ADDR": "0.0.0.0:8080",
 			}
 		},
-		RulesDir: "deploy/prometheus", WebSocket: true,
+		RulesDir: "deploy/prometheus", Accountable: true,
 	},
 	"dashstream-v7": {
 		Name: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server",
