@@ -277,14 +277,28 @@ func (a *goAnalyzer) walkBody(p *packages.Package, c *fnCtx, body ast.Node) {
 				}
 			}
 		case *ast.KeyValueExpr:
-			if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Env" {
-				a.passThrough[ast.Unparen(n.Value)] = true
+			if id, ok := n.Key.(*ast.Ident); ok {
+				if id.Name == "Env" {
+					a.passThrough[ast.Unparen(n.Value)] = true
+				}
+				// Config{Lookup: os.LookupEnv}: the field holds an env function
+				if f, ok := info.Uses[id].(*types.Var); ok && f.IsField() && a.isEnvFuncValue(info, n.Value) {
+					a.markEnvFunc(f.Origin())
+				}
 			}
 		}
 		if as, ok := n.(*ast.AssignStmt); ok && len(as.Lhs) == len(as.Rhs) {
 			for i, l := range as.Lhs {
-				if sel, ok := l.(*ast.SelectorExpr); ok && sel.Sel.Name == "Env" {
-					a.passThrough[ast.Unparen(as.Rhs[i])] = true
+				if sel, ok := l.(*ast.SelectorExpr); ok {
+					if sel.Sel.Name == "Env" {
+						a.passThrough[ast.Unparen(as.Rhs[i])] = true
+					}
+					// cfg.Lookup = os.LookupEnv
+					if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal && a.isEnvFuncValue(info, as.Rhs[i]) {
+						if f, ok := s.Obj().(*types.Var); ok {
+							a.markEnvFunc(f.Origin())
+						}
+					}
 				}
 			}
 		}
@@ -348,6 +362,14 @@ func (a *goAnalyzer) walkBody(p *packages.Package, c *fnCtx, body ast.Node) {
 		})
 	}
 	visit(c, body)
+}
+
+// markEnvFunc records that v holds os.Getenv/os.LookupEnv (or a wrapper).
+func (a *goAnalyzer) markEnvFunc(v *types.Var) {
+	if !a.envFuncs[v] {
+		a.envFuncs[v] = true
+		a.changed = true
+	}
 }
 
 // calleeObj returns the object a call invokes: a *types.Func (origin of generics and

@@ -24,5 +24,6 @@ func main() {
 	conf.Sweep()
 	_ = conf.Wrapped()
 	_ = conf.Methods()
+	_ = conf.Fields()
 	_ = os.Getenv("SERVER_ONLY_UNDOCUMENTED")
 }

@@ -90,3 +90,18 @@ func Methods() string {
 	c := &Cfg{}
 	return c.env("KAFKA_METHOD_KEY") + Get("KAFKA_GENERIC_KEY", func(s string) string { return s })
 }
+
+// Source holds the lookup function in a field.
+type Source struct {
+	Lookup func(string) (string, bool)
+}
+
+// Fields reads through struct fields holding os.LookupEnv.
+func Fields() string {
+	s := Source{Lookup: os.LookupEnv}
+	v, _ := s.Lookup("KAFKA_FIELD_KEY")
+	var t Source
+	t.Lookup = os.LookupEnv
+	w, _ := t.Lookup("KAFKA_FIELD_ASSIGNED")
+	return v + w
+}
