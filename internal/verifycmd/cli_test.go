@@ -298,6 +298,9 @@ func TestRulesListAndHelp(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "kafka-security") || strings.Count(out, "\n") != len(checks.Rules()) {
 		t.Errorf("rules-list: exit %d, %d lines, want %d", code, strings.Count(out, "\n"), len(checks.Rules()))
 	}
+	if code, _, stderr := runVerify("-format", "md", "-h"); code != ExitOK || !strings.Contains(stderr, "-baseline") {
+		t.Errorf("-h after a flag: exit %d, stderr %q; want 0 and the flag list", code, stderr)
+	}
 	code, out, _ = runVerify("help")
 	if code != ExitOK || !strings.Contains(out, "-fail-on") || !strings.Contains(out, "Exit codes") {
 		t.Errorf("help: exit %d:\n%s", code, out)

@@ -3,6 +3,7 @@ package verifycmd
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,6 +51,9 @@ func writeReports(rep *checks.Report, o *options, ropt reports.Options, stdout i
 func runReport(args []string, stdout, stderr io.Writer) (int, error) {
 	var o options
 	pos, err := parseInterspersed(newFlags(&o, stderr), args)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK, nil
+	}
 	if err != nil {
 		return ExitError, err
 	}
@@ -100,6 +104,8 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	case errors.Is(err, soak.ErrFindings):
 		fmt.Fprintf(stderr, "verify soak: %v\n", err)
 		return ExitFindings, nil
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK, nil
 	case errors.Is(err, soak.ErrUsage):
 		return ExitError, err
 	}

@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	var o options
 	o.group = group
 	pos, err := parseInterspersed(newFlags(&o, stderr), args)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK, nil
+	}
 	if err != nil {
 		return ExitError, err
 	}
@@ -136,7 +139,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("help requested")
+				return nil, flag.ErrHelp
 			}
 			return nil, usagef("%v", err)
 		}
