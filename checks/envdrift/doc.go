@@ -6,8 +6,8 @@
 // os.LookupEnv, syscall.Getenv, os.ExpandEnv and os.Expand(s, os.Getenv); keys through
 // constants, concatenation, strings.ToUpper and ranges over literals of constants;
 // helper functions and closures whose key is a parameter (inferred to a fixpoint across
-// the module, prefixes and suffixes included); lookup functions passed as values
-// (FromLookup(os.LookupEnv)); struct-tag libraries (caarlos0/env with Options.Prefix and
+// the module, prefixes and suffixes included); lookup functions passed as values or kept
+// in struct fields (FromLookup(os.LookupEnv), Config{Lookup: os.LookupEnv}); struct-tag libraries (caarlos0/env with Options.Prefix and
 // envPrefix, kelseyhightower/envconfig with its prefix and split_words rules,
 // sethvargo/go-envconfig with prefix= and PrefixLookuper); viper (BindEnv, and
 // SetEnvPrefix + SetEnvKeyReplacer + AutomaticEnv for the keys later read); urfave/cli
