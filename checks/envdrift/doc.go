@@ -7,8 +7,9 @@
 // constants, concatenation, strings.ToUpper and ranges over literals of constants;
 // helper functions and closures whose key is a parameter (inferred to a fixpoint across
 // the module, prefixes and suffixes included); lookup functions passed as values or kept
-// in struct fields (FromLookup(os.LookupEnv), Config{Lookup: os.LookupEnv}); struct-tag libraries (caarlos0/env with Options.Prefix and
-// envPrefix, kelseyhightower/envconfig with its prefix and split_words rules,
+// in struct fields (FromLookup(os.LookupEnv), Config{Lookup: os.LookupEnv}); struct-tag
+// libraries (caarlos0/env with Options.Prefix and envPrefix, kelseyhightower/envconfig
+// with its prefix and split_words rules,
 // sethvargo/go-envconfig with prefix= and PrefixLookuper); viper (BindEnv, and
 // SetEnvPrefix + SetEnvKeyReplacer + AutomaticEnv for the keys later read); urfave/cli
 // EnvVars; flag/pflag (cobra) env fallbacks computed from flag names in VisitAll
