@@ -312,3 +312,14 @@ func (p *tap) keys() map[string]int {
 	}
 	return m
 }
+
+func clusterB(b *testing.B, partitions int32) *kafkatest.Cluster {
+	b.Helper()
+	return kafkatest.New(b, kafkatest.Topic(topic, partitions), kafkatest.Topic(dlqTopic, 1))
+}
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+func spin() { time.Sleep(2 * time.Millisecond) }
