@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/streamaudit/streamaudit/checks"
 	"github.com/streamaudit/streamaudit/checks/soak"
@@ -104,8 +105,8 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	case errors.Is(err, soak.ErrFindings):
 		fmt.Fprintf(stderr, "verify soak: %v\n", err)
 		return ExitFindings, nil
-	case errors.Is(err, flag.ErrHelp):
-		return ExitOK, nil
+	case errors.Is(err, flag.ErrHelp) || strings.HasSuffix(err.Error(), flag.ErrHelp.Error()):
+		return ExitOK, nil // soak wraps the flag error with %v
 	case errors.Is(err, soak.ErrUsage):
 		return ExitError, err
 	}
