@@ -68,7 +68,7 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 		}
 	}
 	e.consumed = map[string]bool{}
-	for _, o := range append(append([]*Mention(nil), s.Others...), s.Docs...) {
+	for _, o := range s.Others { // scripts and compose files are code that reads
 		if o.Consumed {
 			e.consumed[o.Name] = true
 		}
@@ -199,8 +199,13 @@ func (e *evaluator) docStale() []checks.Finding {
 	all := e.mentions()
 	names := sortedKeys(all)
 	for _, name := range names {
-		ms := all[name]
-		if allowed(e.cfg, name) || e.readByCode(name) {
+		var ms []*Mention
+		for _, m := range all[name] {
+			if !(m.Kind == KindDoc && m.Consumed) { // a doc snippet's $NAME is its own input
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 || allowed(e.cfg, name) || e.readByCode(name) {
 			continue
 		}
 		files, g := byFile(ms)

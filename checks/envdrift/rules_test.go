@@ -69,8 +69,12 @@ func TestRules(t *testing.T) {
 		{"stale twin: env.allow", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X"); c.Env.Allow = []string{"STALE_*"} }, 0},
 		{"stale twin: runtime variable", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "HTTPS_PROXY"); doc(s, "KUBERNETES_SERVICE_HOST") }, 0},
 		{"stale twin: a doc snippet's own input", "env-doc-stale", func(s *Scanned, c *checks.Config) {
-			s.Docs = append(s.Docs, &Mention{Name: "CI_PIPE_X", Kind: KindDoc, Consumed: true, Loc: checks.Location{File: "docs/ci.md", Line: 3}})
+			s.Docs = append(s.Docs, &Mention{Name: "PIPE_X", Kind: KindDoc, Consumed: true, Loc: checks.Location{File: "docs/ci.md", Line: 3}})
 		}, 0},
+		{"stale: a snippet's input does not make another doc's mention current", "env-doc-stale", func(s *Scanned, c *checks.Config) {
+			s.Docs = append(s.Docs, &Mention{Name: "PIPE_X", Kind: KindDoc, Consumed: true, Loc: checks.Location{File: "docs/ci.md", Line: 3}})
+			doc(s, "PIPE_X")
+		}, 1},
 		{"stale twin: read only in tests", "env-doc-stale", func(s *Scanned, c *checks.Config) { doc(s, "STALE_X"); s.OtherCode["STALE_X"] = true }, 0},
 		{"stale: set for our binary", "env-doc-stale", func(s *Scanned, c *checks.Config) {
 			workload(s, "exporter", nil, &Mention{Name: "STALE_X"})
