@@ -15,6 +15,9 @@ type Report struct {
 	// Errors lists tool problems that did not stop the run (a file that could not be
 	// parsed is a finding; a check that could not run at all is an error here).
 	Errors []string `json:"errors,omitempty"`
+	// Passed lists the rules whose checks ran and reported nothing (what the report can
+	// state as verified).
+	Passed []string `json:"passed,omitempty"`
 	// History keeps every fingerprint ever reported as fixed, so a later run can tell
 	// "regressed" from "new" (carried forward from the baseline).
 	History []string `json:"history,omitempty"`
