@@ -143,6 +143,12 @@ func mdSummary(b *strings.Builder, rep *checks.Report, opt Options) {
 			n++
 		}
 	}
+	for _, id := range rep.Passed {
+		if p := opt.priority(id); (p == "P0" || p == "P1") && opt.area(id) != "soak" && opt.area(id) != "tool" {
+			fmt.Fprintf(b, "- %s passes: no %s.\n", code(id), lowerFirst(opt.title(id)))
+			n++
+		}
+	}
 	secured, total := 0, len(rep.Inventory.KafkaClients)
 	for _, k := range rep.Inventory.KafkaClients {
 		if k.Secured {
@@ -207,6 +213,14 @@ func mdSummary(b *strings.Builder, rep *checks.Report, opt Options) {
 		b.WriteString("- None.\n")
 	}
 	b.WriteString("\n---\n\n")
+}
+
+// lowerFirst lower-cases a leading capital unless it starts an acronym (CLI, DLQ).
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z') {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
 }
 
 func claimCovered(rep *checks.Report, f checks.Finding) bool {

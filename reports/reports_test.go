@@ -19,6 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // testRules is a frozen excerpt of the catalogue, so goldens do not change when the real
 // catalogue's wording does.
 var testRules = []checks.Rule{
+	{ID: "rules-invalid", Severity: checks.SeverityError, Area: "rules", Priority: "P1", Title: "Rule file Prometheus would reject", Help: "Fix the file."},
+	{ID: "kafka-insecure", Severity: checks.SeverityError, Area: "lint", Priority: "P1", Title: "Definite Kafka security misconfiguration", Help: "Verify TLS."},
+	{ID: "env-undocumented", Severity: checks.SeverityWarning, Area: "drift", Priority: "P2", Title: "Variable read by a binary but absent from the docs", Help: "Document it."},
 	{ID: "claim-failing", Severity: checks.SeverityError, Area: "claims", Priority: "P0", Title: "Item marked complete whose linked check fails (re-opened)",
 		Help: "The claim is re-opened.", Acceptance: "No doc claims the item complete unless its linked checks pass."},
 	{ID: "claim-unverified", Severity: checks.SeverityInfo, Area: "claims", Priority: "P2", Title: "Item marked complete with no linked check", Help: "Link a check."},
@@ -73,6 +76,7 @@ func sample() *checks.Report {
 		Suppressed: []checks.Suppression{{Finding: sup[0], Reason: "test-only client", File: "internal/x/x.go", Line: 11}},
 		Summary:    checks.Summarize(fs),
 		Errors:     []string{"dashboards: deploy/grafana/broken.json: unexpected end of JSON input"},
+		Passed:     []string{"rules-invalid", "kafka-insecure", "env-undocumented"},
 	}
 }
 
@@ -293,6 +297,7 @@ func TestMarkdownBaselineTable(t *testing.T) {
 		"| `./cmd/cli` | 2 | 0 | ❌ ignores the security config |",
 		"| `./cmd/ws` | 2 | 1 | ⚠️ partially applies the security config |",
 		"### P0 (Correctness / will page or melt)",
+		"- `rules-invalid` passes: no rule file Prometheus would reject.",
 		"   - Acceptance: Under synthetic high throughput and slow Kafka, memory stays bounded",
 		`DASHSTREAM_TOPIC uses the deprecated prefix DASHSTREAM_ \| with a pipe`,
 	} {

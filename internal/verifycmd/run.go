@@ -277,12 +277,16 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 	sup := newSuppressor(dirs)
 	var suppressed []checks.Suppression
 	ranAny := false
+	ranRules := map[string]bool{}
 	for _, s := range stages {
 		before := len(st.Findings)
 		if err := runStage(ctx, ws, s, st); err != nil {
 			st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", s.Name, err))
 		} else {
 			ranAny = true
+			for _, r := range s.Rules {
+				ranRules[r] = true
+			}
 		}
 		fresh := overrideSeverity(ws.Config, st.Findings[before:])
 		kept, sp := sup.filter(fresh)
@@ -299,6 +303,19 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 	kept, sp := sup.filter(overrideSeverity(ws.Config, late))
 	suppressed = append(suppressed, sp...)
 	st.Findings = append(st.Findings, kept...)
+	var passed []string
+	if scope == nil {
+		reported := map[string]bool{}
+		for _, f := range st.Findings {
+			reported[f.Rule] = true
+		}
+		for r := range ranRules {
+			if !reported[r] && ws.Config.Severity[r] != "off" {
+				passed = append(passed, r)
+			}
+		}
+		sort.Strings(passed)
+	}
 	if group == "claims" {
 		st.Findings = onlyRules(st.Findings, "claim-", "suppression-", "go-load", "config-")
 	}
@@ -318,6 +335,7 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 		Suppressed: suppressed,
 		Summary:    checks.Summarize(findings),
 		Errors:     st.Errors,
+		Passed:     passed,
 	}
 	return rep, ranAny
 }
