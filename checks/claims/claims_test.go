@@ -43,6 +43,8 @@ func TestParse(t *testing.T) {
 		{"status paragraph under an id heading", "## M-413 Kafka security\n\n**Status:** ✅ COMPLETE\n", "M-413@3:complete"},
 		{"status paragraph without an id heading", "## Kafka security\n\n**Status:** ✅ COMPLETE\n", ""},
 		{"checked sub-task under an id heading is not the item", "## M-413\n\n- [x] apply to the CLI\n- [ ] apply to admin\n", ""},
+		{"items under a Done heading", "## ✅ Done\n\n- M-414 offsets\n- [ ] M-415 not this one\n- M-416 ❌ reverted\n\n## Next\n\n- M-417 later\n", "M-414@3:complete"},
+		{"sub-heading stays in the Done section", "## COMPLETED\n\n### Streaming\n\n- M-1 x\n", "M-1@5:complete"},
 		{"coverage sentence in a section", "## Kafka security (M-413)\n\nThe config is applied consistently across producer/consumer/admin.\n", "M-413@3:coverage"},
 		{"coverage sentence with its own id", "M-413: KafkaSecurityConfig wired into the helpers (producer/consumer/admin).\n", "M-413@1:coverage"},
 		{"coverage without an id", "It is applied consistently across clients.\n", ""},

@@ -103,6 +103,8 @@ func Parse(file string, src []byte) []*Parsed {
 	d := mdtext.Parse(src)
 	var out []*Parsed
 	var sectionIDs []string
+	sectionMarker := "" // "## ✅ Done": the items listed below are claimed
+	sectionLevel := 0
 	add := func(ids []string, line int, claimed, text string) {
 		for _, id := range ids {
 			out = append(out, &Parsed{ID: id, File: file, Line: line, Claimed: claimed, Text: clip(text)})
@@ -116,8 +118,16 @@ func Parse(file string, src []byte) []*Parsed {
 		case ast.KindHeading:
 			text := d.InlineText(n)
 			sectionIDs = IDs(text)
-			if m := marker(text); m != "" {
+			level := n.(*ast.Heading).Level
+			m := marker(text)
+			if m != "" {
 				add(sectionIDs, d.NodeLine(n), m, text)
+			}
+			switch {
+			case m != "" && len(sectionIDs) == 0:
+				sectionMarker, sectionLevel = m, level
+			case sectionMarker != "" && level <= sectionLevel:
+				sectionMarker = "" // the next section at the same level ends it
 			}
 			return ast.WalkSkipChildren, nil
 		case ast.KindListItem:
@@ -129,6 +139,9 @@ func Parse(file string, src []byte) []*Parsed {
 			}
 			if m == "" && coverageRE.MatchString(text) && len(ids) > 0 {
 				m = "coverage"
+			}
+			if m == "" && sectionMarker != "" && !uncheckedBox(n) && !negRE.MatchString(text) {
+				m = sectionMarker
 			}
 			if m != "" {
 				add(ids, d.NodeLine(n), m, text)
@@ -194,6 +207,16 @@ func checked(item ast.Node) bool {
 	}
 	if cb, ok := first.FirstChild().(*east.TaskCheckBox); ok {
 		return cb.IsChecked
+	}
+	return false
+}
+
+// uncheckedBox reports whether a list item starts with an unchecked task box.
+func uncheckedBox(item ast.Node) bool {
+	if first := item.FirstChild(); first != nil {
+		if cb, ok := first.FirstChild().(*east.TaskCheckBox); ok {
+			return !cb.IsChecked
+		}
 	}
 	return false
 }
