@@ -22,7 +22,7 @@ func LoadReport(path string) (*checks.Report, error) {
 	if err := dec.Decode(&rep); err != nil {
 		var se *json.SyntaxError
 		if asSyntax(err, &se) {
-			line, col := lineCol(data, se.Offset)
+			line, col := lineCol(data, max(se.Offset-1, 0)) // Offset is just past the bad byte
 			return nil, fmt.Errorf("baseline %s:%d:%d: %v", path, line, col, err)
 		}
 		var te *json.UnmarshalTypeError

@@ -50,6 +50,8 @@ func TestUsageErrors(t *testing.T) {
 		{"missing baseline", []string{"-baseline", filepath.Join(dir, "old.json"), dir}, "baseline: open " + filepath.Join(dir, "old.json")},
 		{"missing config", []string{"-config", filepath.Join(dir, "x.yaml"), dir}, "config: open " + filepath.Join(dir, "x.yaml")},
 		{"report without file", []string{"report"}, "want one report.json"},
+		{"config is a directory", []string{"-config", dir, dir}, "config: read " + dir + ": is a directory"},
+		{"baseline not JSON", []string{"-baseline", filepath.Join(dir, "README.md"), dir}, "baseline " + filepath.Join(dir, "README.md") + ":1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runVerify(tc.args...)
@@ -311,5 +313,27 @@ func TestSoakUsageError(t *testing.T) {
 	code, _, stderr := runVerify("soak", "-fail-on", "fatal")
 	if code != ExitError || !strings.Contains(stderr, "fail-on") {
 		t.Errorf("soak with a bad flag: exit %d, stderr %q; want 2 naming the flag", code, stderr)
+	}
+}
+
+// TestReportRoundTrip: a saved JSON report rendered again as JSON is unchanged (the
+// canonical format carries everything the renderers need).
+func TestReportRoundTrip(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod":  "module example.com/r\n\ngo 1.26\n",
+		"main.go": "package main\n\nfunc main() { var x int = \"a\"; _ = x }\n",
+	})
+	code, first, stderr := runVerify("-format", "json", dir)
+	if code == ExitError {
+		t.Fatalf("exit 2: %s", stderr)
+	}
+	saved := filepath.Join(t.TempDir(), "report.json")
+	os.WriteFile(saved, []byte(first), 0o644)
+	code2, second, stderr := runVerify("report", "-format", "json", saved)
+	if code2 != code {
+		t.Errorf("verify report exit %d, verify exit %d (%s)", code2, code, stderr)
+	}
+	if first != second {
+		t.Errorf("JSON changed through verify report:\n--- verify:\n%s\n--- verify report:\n%s", first, second)
 	}
 }
