@@ -56,7 +56,7 @@ test-dogfood: build
 ## line per figure with its ratio to the baseline of the same run (docs/PERFORMANCE.md).
 bench: deps
 	@$(GO) test -run '^$$' -bench 'Consume' -benchmem -count 5 -timeout 60m ./bench/ | tee bench.out
-	@$(GO) test -run '^$$' -bench 'Vet|Rules' -benchmem -count 1 -timeout 60m ./bench/ | tee -a bench.out
+	@$(GO) test -run '^$$' -bench 'Vet|Rules|VerifyRepo' -benchmem -count 1 -timeout 60m ./bench/ | tee -a bench.out
 	@$(GO) test -run '^$$' -bench . -benchmem -count 3 -timeout 30m ./streamsvc/lagmon/ | tee -a bench.out
 	@$(GO) run ./bench/ratios bench.out
 
