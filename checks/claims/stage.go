@@ -1,9 +1,15 @@
 // Package claims is verify's claims stage: roadmap claims; consumes State.Findings, fills State.Claims.
 //
-// Tracking documents (claims.docs) mark items complete; each item is linked to rules
-// through claims.checks or an inline <!-- verify: RULE --> comment. The stage runs last
-// and judges every claim by the findings the earlier stages left in State.Findings: a
-// linked rule with findings re-opens the claim (claim-failing, the findings as evidence).
+// Tracking documents (claims.docs) mark items (ids like M-413) complete: checked task
+// items, ✅/COMPLETE/FIXED/DONE or "status: done" in headings, list items, table rows and
+// status paragraphs under an id heading, items listed under a "✅ Done" heading, and
+// coverage sentences ("applied consistently across producer/consumer/admin") next to an
+// id; negations (❌, NOT FIXED, in progress, re-opened) are not claims. Each item is linked
+// to rules through claims.checks or an inline <!-- verify: RULE --> comment. The stage
+// runs last and judges every claim by the findings the earlier stages left in
+// State.Findings: a linked rule with a warning or error finding re-opens the claim
+// (claim-failing, the findings as evidence); no link is claim-unverified, an unknown rule
+// claim-check-missing. One claim per item and document; further lines are evidence.
 package claims
 
 import (
