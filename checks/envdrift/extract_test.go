@@ -68,6 +68,8 @@ func TestExtractShell(t *testing.T) {
 		{"lower-case and positional are not env", "for f in a b; do echo $f $1; done\n", "", ""},
 		{"set -a exports plain assignments", "set -a\nA_B=1\nset +a\nC_D=2\n", "A_B@2:set", ""},
 		{"declare -x", "declare -x A_B=1\n", "A_B@1:set", ""},
+		{"env command", "env -i KAFKA_TOPIC=t KAFKA_GROUP_ID=g exporter --once\n", "KAFKA_GROUP_ID@1:set KAFKA_TOPIC@1:set", "exporter"},
+		{"env without a command", "env FOO_BAR=1\n", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

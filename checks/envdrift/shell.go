@@ -93,6 +93,9 @@ func extractShell(file string, src []byte) ([]*Mention, error) {
 					w.Env = append(w.Env, m)
 					out = append(out, m)
 				}
+				if cmd == "env" {
+					out = append(out, envCommand(n, at)...)
+				}
 			} else if allexport || anyExported(n.Assigns, exported) {
 				for _, a := range n.Assigns {
 					if a.Name != nil && (allexport || exported[a.Name.Value]) {
@@ -122,6 +125,41 @@ func extractShell(file string, src []byte) ([]*Mention, error) {
 		return true
 	})
 	return out, err
+}
+
+// envCommand reads `env [-i] NAME=value ... cmd args`: the assignments are set for cmd.
+func envCommand(n *syntax.CallExpr, at func(syntax.Pos) checks.Location) []*Mention {
+	var sets []*syntax.Word
+	i := 1
+	for ; i < len(n.Args); i++ {
+		l := n.Args[i].Lit()
+		if strings.HasPrefix(l, "-") {
+			continue
+		}
+		name, _, ok := strings.Cut(l, "=")
+		if !ok || !validEnvName(name) {
+			break
+		}
+		sets = append(sets, n.Args[i])
+	}
+	if i >= len(n.Args) || len(sets) == 0 {
+		return nil
+	}
+	cmd := n.Args[i].Lit()
+	w := &Workload{Kind: KindScript, Name: cmd, Loc: at(n.Args[i].Pos()), Hints: []string{path.Base(cmd)}}
+	for _, a := range n.Args[i+1:] {
+		if l := a.Lit(); l != "" {
+			w.Hints = append(w.Hints, l)
+		}
+	}
+	var out []*Mention
+	for _, s := range sets {
+		name, val, _ := strings.Cut(s.Lit(), "=")
+		m := &Mention{Name: name, Loc: at(s.Pos()), Kind: KindScript, Set: true, Workload: w, Value: val}
+		w.Env = append(w.Env, m)
+		out = append(out, m)
+	}
+	return out
 }
 
 func anyExported(as []*syntax.Assign, exported map[string]bool) bool {
