@@ -1,0 +1,34 @@
+package soak
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestAccount(t *testing.T) {
+	source := []produced{
+		{seq: "a/1", partition: 0, offset: 0},
+		{seq: "a/2", partition: 0, offset: 1, invalid: true}, // dead-lettered
+		{seq: "a/3", partition: 0, offset: 2, invalid: true}, // committed past, not in the DLQ: lost
+		{seq: "a/4", partition: 0, offset: 3},                // at the committed offset: never processed
+		{seq: "b/1", partition: 1, offset: 0, invalid: true}, // dead-lettered twice
+		{seq: "b/1", partition: 1, offset: 1, invalid: true}, // produced twice
+	}
+	dead := []produced{{seq: "a/2"}, {seq: "b/1"}, {seq: "b/1"}}
+	l := account(source, dead, map[int32]int64{0: 3, 1: 2})
+	want := Loss{Produced: 6, Processed: 1, DLQ: 2, Missing: 1, Unprocessed: 1, Duplicates: 2}
+	got := *l
+	got.Examples = nil
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("account = %+v, want %+v", got, want)
+	}
+	ex := strings.Join(l.Examples, "; ")
+	if !strings.Contains(ex, "a/3 (p0@2, invalid, committed past, not in the DLQ)") || !strings.Contains(ex, "a/4 (p0@3, never committed)") {
+		t.Fatalf("examples %q should name the lost and the unprocessed record", ex)
+	}
+	fs := Findings(Subject{Target: "streamsvc", Source: "cmd/streamsvc"}, ScenarioDLQOutage, nil, nil, nil, l)
+	if len(fs) != 1 || fs[0].Rule != "soak-data-loss" || !strings.Contains(fs[0].Message, "1 never processed") {
+		t.Fatalf("findings %+v", fs)
+	}
+}
