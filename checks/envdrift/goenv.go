@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -768,7 +769,7 @@ func (a *goAnalyzer) loc(p *packages.Package, n ast.Node) checks.Location {
 
 func (a *goAnalyzer) read(p *packages.Package, n ast.Node, name, via string) {
 	l := a.loc(p, n)
-	key := name + "\x00" + l.String() + "\x00" + strings.Repeat(" ", l.Column)
+	key := name + "\x00" + l.String() + ":" + strconv.Itoa(l.Column)
 	if a.seenRead[key] {
 		return
 	}
@@ -778,7 +779,7 @@ func (a *goAnalyzer) read(p *packages.Package, n ast.Node, name, via string) {
 
 func (a *goAnalyzer) dynamic(p *packages.Package, n ast.Node, what string) {
 	l := a.loc(p, n)
-	key := "dyn\x00" + l.String() + "\x00" + strings.Repeat(" ", l.Column)
+	key := "dyn\x00" + l.String() + ":" + strconv.Itoa(l.Column)
 	if a.seenRead[key] {
 		return
 	}
