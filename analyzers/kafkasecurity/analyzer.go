@@ -26,6 +26,9 @@ type Options struct {
 	// HonorIgnore drops findings suppressed by //streamaudit:ignore (kafkavet, nogo,
 	// golangci-lint); verify reports all and suppresses centrally.
 	HonorIgnore bool
+	// Tests also checks clients built in _test.go files (off by default: tests connect to
+	// in-process or local plaintext brokers on purpose).
+	Tests bool
 }
 
 // Analyzer is the analyzer with default options (directives honoured, no extra
@@ -34,7 +37,7 @@ var Analyzer = New(Options{HonorIgnore: true})
 
 // New returns an analyzer configured by o. Each call returns an independent analyzer.
 func New(o Options) *analysis.Analyzer {
-	cfg := &config{honor: o.HonorIgnore}
+	cfg := &config{honor: o.HonorIgnore, tests: o.Tests}
 	for _, p := range o.Providers {
 		cfg.providers.Set(p)
 	}
@@ -50,12 +53,14 @@ func New(o Options) *analysis.Analyzer {
 	a.Flags.Init("kafkasecurity", flag.ContinueOnError)
 	a.Flags.Var(&cfg.providers, "providers", "comma-separated security providers (types.Func full names, e.g. example.com/kcfg.SecurityOpts or (*example.com/kcfg.Config).Apply)")
 	a.Flags.BoolVar(&cfg.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-security comments")
+	a.Flags.BoolVar(&cfg.tests, "tests", o.Tests, "also check clients built in _test.go files")
 	return a
 }
 
 type config struct {
 	providers nameList
 	honor     bool
+	tests     bool
 }
 
 // nameList is a comma-separated flag value.
@@ -142,17 +147,12 @@ type varFact struct{}
 func (*varFact) AFact()         {}
 func (*varFact) String() string { return "kafkasecurity(secured)" }
 
-// pkgFact records whether a package was analysed with function bodies (dependencies
-// loaded from export data or without bodies cannot be resolved).
-type pkgFact struct{ Bodies bool }
+// pkgFact marks a package whose functions were all loaded without bodies (verify loads
+// dependencies that way): values from its functions cannot be resolved.
+type pkgFact struct{ NoBodies bool }
 
-func (*pkgFact) AFact() {}
-func (f *pkgFact) String() string {
-	if f.Bodies {
-		return "kafkasecurity(bodies)"
-	}
-	return "kafkasecurity(no-bodies)"
-}
+func (*pkgFact) AFact()           {}
+func (f *pkgFact) String() string { return "kafkasecurity(no-bodies)" }
 
 func (c *config) run(pass *analysis.Pass) (any, error) {
 	p := newPkgState(pass, c)

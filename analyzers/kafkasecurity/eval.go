@@ -134,7 +134,7 @@ func (p *pkgState) evalObj(v *types.Var) state {
 
 func (p *pkgState) bodies(pkg *types.Package) bool {
 	var f pkgFact
-	return p.pass.ImportPackageFact(pkg, &f) && f.Bodies
+	return !p.pass.ImportPackageFact(pkg, &f) || !f.NoBodies
 }
 
 // argFor returns the expressions passed for a parameter bit of fn at call.

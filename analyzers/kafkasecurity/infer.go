@@ -293,6 +293,9 @@ func (p *pkgState) check() *Result {
 				}
 			}
 		}
+		if !p.cfg.tests && strings.HasSuffix(p.pass.Fset.Position(s.pos).Filename, "_test.go") {
+			continue
+		}
 		c := Client{Pos: s.pos, End: s.end, Library: s.library, Role: p.role(s, st), Secured: st.secure}
 		if s.via != nil {
 			c.Via = funcName(s.via)
@@ -309,7 +312,9 @@ func (p *pkgState) check() *Result {
 }
 
 func (p *pkgState) exportFacts() {
-	p.pass.ExportPackageFact(&pkgFact{Bodies: p.hasBodies})
+	if len(p.decls) > 0 && !p.hasBodies {
+		p.pass.ExportPackageFact(&pkgFact{NoBodies: true})
+	}
 	for _, fn := range p.order {
 		s := p.sum[fn]
 		if s == nil {

@@ -1,4 +1,4 @@
-package confluent // want package:"bodies"
+package confluent
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package franz // want package:"bodies"
+package franz
 
 import (
 	"os"

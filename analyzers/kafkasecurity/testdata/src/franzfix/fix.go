@@ -1,4 +1,4 @@
-package franzfix // want package:"bodies"
+package franzfix
 
 import (
 	"github.com/twmb/franz-go/pkg/kgo"

@@ -1,4 +1,4 @@
-package kafkago // want package:"bodies"
+package kafkago
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package roles // want package:"bodies"
+package roles
 
 import (
 	"github.com/twmb/franz-go/pkg/kadm"

@@ -1,4 +1,4 @@
-package sarama // want package:"bodies"
+package sarama
 
 import (
 	ibm "github.com/IBM/sarama"
