@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamaudit/streamaudit/streamsvc/embedded"
 	"github.com/streamaudit/streamaudit/streamsvc/kafkaconf"
@@ -19,8 +22,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var lc loadgen.Config
 	c.fs.Float64Var(&lc.Rate, "embedded-rate", 20, "records per second of the embedded producer")
 	c.fs.Float64Var(&lc.InvalidRatio, "embedded-invalid-ratio", 0.02, "share of invalid records of the embedded producer")
+	session := c.fs.Duration("session-timeout", 45*time.Second, "consumer group session timeout: how long the group waits for a member that died before reassigning its partitions")
 	if err := c.parse(args); err != nil {
 		return err
+	}
+	if *session < time.Second {
+		return fmt.Errorf("%w: --session-timeout=%v: want at least 1s", ErrUsage, *session)
 	}
 	if err := lc.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
@@ -53,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := server.New(cfg, server.Options{Logger: log})
+	svc, err := server.New(cfg, server.Options{Logger: log, ConsumerOpts: []kgo.Opt{kgo.SessionTimeout(*session)}})
 	if err != nil {
 		return err
 	}
