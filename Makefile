@@ -61,7 +61,7 @@ bench: deps
 	@$(GO) run ./bench/ratios bench.out
 
 ## soak: the long soak (SOAK_DURATION per scenario, default 10m; SOAK_BROKERS for an external
-## cluster); report, figures and plots in reports/soak/.
+## cluster); report, figures and plots in reports/latest/soak/.
 soak: build
 	@SOAK_DURATION=$${SOAK_DURATION:-10m} $(GO) test -tags soak -run TestShortSoak -count=1 -timeout 300m -v ./checks/soak/
 

@@ -63,7 +63,7 @@ func (o Options) Defaults() Options {
 		o.Root = "."
 	}
 	if o.OutDir == "" {
-		o.OutDir = "reports/soak"
+		o.OutDir = "reports/latest/soak"
 	}
 	if len(o.Targets) == 0 {
 		o.Targets = TargetNames()

@@ -16,7 +16,7 @@ import (
 // TestShortSoak runs the soak against streamsvc and the audited dashstream-v7 design: the
 // bad design must be reported (unbounded memory, stale lag gauges) and streamsvc must pass.
 // SOAK_DURATION sets each scenario's length (default 45s); the figures, plots and reports
-// land in reports/soak (or SOAK_OUT). SOAK_TARGETS and SOAK_SCENARIOS (comma lists) select a
+// land in reports/latest/soak (or SOAK_OUT). SOAK_TARGETS and SOAK_SCENARIOS (comma lists) select a
 // subset; the bad design is then asserted only when every scenario ran.
 func TestShortSoak(t *testing.T) {
 	PrepareEnv()
@@ -30,7 +30,7 @@ func TestShortSoak(t *testing.T) {
 	}
 	out := os.Getenv("SOAK_OUT")
 	if out == "" {
-		out = filepath.Join("..", "..", "reports", "soak")
+		out = filepath.Join("..", "..", "reports", "latest", "soak")
 	}
 	o := Options{Root: filepath.Join("..", ".."), OutDir: out, Duration: d, Brokers: os.Getenv("SOAK_BROKERS"), Log: testLog{t},
 		Targets: splitList(os.Getenv("SOAK_TARGETS")), Scenarios: splitList(os.Getenv("SOAK_SCENARIOS"))}.Defaults()
