@@ -54,6 +54,9 @@ type GoInventory struct {
 	Dynamic   []DynamicRead
 	HardCodes []HardCode
 	Binaries  []*Binary
+	// Incomplete is true when a package of the module had load or type errors: reads
+	// may be missing, so findings built on their absence have low confidence.
+	Incomplete bool
 }
 
 // BinariesOf returns the binaries (their Dir) whose import closure holds pkg.
@@ -158,8 +161,13 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 	inv := &GoInventory{}
 	var mod []*packages.Package
 	packages.Visit(roots, nil, func(p *packages.Package) {
-		if moduleFiles(ws, p) && p.TypesInfo != nil {
-			mod = append(mod, p)
+		if moduleFiles(ws, p) {
+			if len(p.Errors) > 0 || p.TypesInfo == nil {
+				inv.Incomplete = true
+			}
+			if p.TypesInfo != nil {
+				mod = append(mod, p)
+			}
 		}
 	})
 	sort.Slice(mod, func(i, j int) bool { return mod[i].PkgPath < mod[j].PkgPath })

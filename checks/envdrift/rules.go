@@ -96,7 +96,7 @@ func (e *evaluator) readByCode(name string) bool {
 }
 
 func (e *evaluator) conf(bin string) checks.Confidence {
-	if bin == "" && e.anyDyn || e.dynBins[bin] {
+	if e.s.Go.Incomplete || bin == "" && e.anyDyn || e.dynBins[bin] {
 		return checks.ConfidenceLow
 	}
 	return checks.ConfidenceHigh

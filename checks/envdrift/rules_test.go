@@ -217,6 +217,20 @@ func TestHintTokens(t *testing.T) {
 	}
 }
 
+func TestConfidenceLoweredByIncompleteLoad(t *testing.T) {
+	s := world()
+	doc(s, "STALE_X")
+	s.Go.Incomplete = true
+	f := find(s.Findings(checks.DefaultConfig()), "env-doc-stale", "docs/x.md", 0, "")
+	if f == nil || f.Confidence != checks.ConfidenceLow {
+		t.Fatalf("want low confidence, got %+v", f)
+	}
+	s.Go.Incomplete = false
+	if f := find(s.Findings(checks.DefaultConfig()), "env-doc-stale", "docs/x.md", 0, ""); f == nil || f.Confidence != checks.ConfidenceHigh {
+		t.Fatalf("complete load: want high confidence, got %+v", f)
+	}
+}
+
 func TestPropertyOf(t *testing.T) {
 	for name, want := range map[string]string{
 		"KAFKA_AUTO_OFFSET_RESET":                     "auto.offset.reset",
