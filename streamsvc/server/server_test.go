@@ -149,3 +149,47 @@ func TestBestEffortDrops(t *testing.T) {
 	}
 	r.stop(t)
 }
+
+// A rebalance while a partition is blocked on the DLQ: the member that loses it stops
+// retrying, un-pauses and un-counts it; the new owner starts at the committed offset
+// (never past the poison record) and, once the DLQ is writable, nothing is missing.
+func TestFailClosedAcrossRebalance(t *testing.T) {
+	c := cluster(t, 4)
+	kc := c.Config(t, map[string]string{"KAFKA_GROUP_ID": "rebalance"})
+	clearFault := c.FailProduceTo(dlqTopic)
+	fast := dlq.Config{MaxAttempts: 2, BaseBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+	tapA, tapB := newTap(), newTap()
+	a := start(t, kc, server.Options{Tap: tapA, DLQ: fast})
+	st := produce(t, kc, loadgen.Config{Count: 400, InvalidRatio: 0.02, Threads: 8})
+	ma := a.svc.Metrics
+	eventually(t, "first member blocked on the DLQ", func() bool { return val(ma.DLQBlocked) > 0 })
+	b := start(t, kc, server.Options{Tap: tapB, DLQ: fast})
+	mb := b.svc.Metrics
+	eventually(t, "partitions shared and the second member blocked too", func() bool {
+		return val(mb.DLQBlocked) > 0 && val(ma.DLQBlocked)+val(mb.DLQBlocked) <= 4
+	})
+	clearFault()
+	eventually(t, "committed offsets at the end", func() bool { return caughtUp(t, kc, "rebalance") })
+	eventually(t, "nothing blocked", func() bool { return val(ma.DLQBlocked) == 0 && val(mb.DLQBlocked) == 0 })
+	accounted := map[string]int{}
+	for k, v := range tapA.keys() {
+		accounted[k] += v
+	}
+	for k, v := range tapB.keys() {
+		accounted[k] += v
+	}
+	dead := readAll(t, kc, dlqTopic, int(st.Invalid))
+	for _, d := range dead {
+		accounted[loadgen.SeqOf(d)]++
+	}
+	for k := range allSeqs(st) {
+		if accounted[k] == 0 {
+			t.Errorf("sequence %s neither delivered nor in the DLQ", k)
+		}
+	}
+	if val(ma.DLQDropped)+val(mb.DLQDropped) != 0 {
+		t.Error("records dropped in fail-closed mode")
+	}
+	b.stop(t)
+	a.stop(t)
+}
