@@ -63,6 +63,7 @@ func runV7(t *testing.T) (*checks.Report, []byte, int) {
 // EXPECTED.md must be reported, and verify exits 1. Rows are subtests, so the output
 // lists which rows pass while other engineers' checks are still landing.
 func TestFixtureExpected(t *testing.T) {
+	t.Parallel()
 	rows, inv, err := parseExpected(filepath.Join(fixtureV7, "EXPECTED.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +170,7 @@ func TestFixtureBaselineMarkdown(t *testing.T) {
 
 // TestFixtureFixedClean: the fixed fixture has no error-level finding and exits 0.
 func TestFixtureFixedClean(t *testing.T) {
+	t.Parallel()
 	rep, code, stderr := verifyJSON(t, fixtureFixed)
 	if rep == nil {
 		t.Fatalf("verify exited %d: %s", code, stderr)
@@ -235,6 +237,7 @@ func TestZeroConfig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: audits a copy of the fixture")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(fixtureV7)); err != nil {
 		t.Fatal(err)
