@@ -315,18 +315,30 @@ func mdClients(b *strings.Builder, sec int, rep *checks.Report) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", name, mdCell(strings.Join(clientBins(k), ", ")), mdCell(k.Library), mdCell(k.Role), sec)
 	}
 	// Per binary: the audit's question is "does this binary apply the security config".
-	type agg struct{ total, secured int }
+	// Clients built in the binary's own package count for the verdict; helpers of other
+	// packages in its import closure are listed next to it.
+	type agg struct{ own, ownSecured, lib, libSecured int }
 	per := map[string]*agg{}
 	for _, k := range ks {
 		for _, bin := range clientBins(k) {
+			if strings.HasPrefix(bin, "(library") {
+				continue
+			}
 			a := per[bin]
 			if a == nil {
 				a = &agg{}
 				per[bin] = a
 			}
-			a.total++
-			if k.Secured {
-				a.secured++
+			if strings.HasPrefix(k.File, strings.TrimPrefix(bin, "./")+"/") {
+				a.own++
+				if k.Secured {
+					a.ownSecured++
+				}
+			} else {
+				a.lib++
+				if k.Secured {
+					a.libSecured++
+				}
 			}
 		}
 	}
@@ -335,17 +347,27 @@ func mdClients(b *strings.Builder, sec int, rep *checks.Report) {
 		bins = append(bins, bin)
 	}
 	sort.Strings(bins)
-	b.WriteString("\n| Binary | Kafka clients | Secured | Verdict |\n|---|---|---|---|\n")
+	if len(bins) > 0 {
+		b.WriteString("\n| Binary | Own clients secured | Helper clients in its imports secured | Verdict |\n|---|---|---|---|\n")
+	}
 	for _, bin := range bins {
 		a := per[bin]
-		verdict := "✅ applies the security config"
-		if a.secured < a.total {
+		var verdict string
+		switch {
+		case a.own > 0 && a.ownSecured == a.own && a.libSecured == a.lib:
+			verdict = "✅ applies the security config"
+		case a.own > 0 && a.ownSecured == a.own:
+			verdict = fmt.Sprintf("✅ its own clients apply it; ⚠️ unsecured helper clients in its imports: %d", a.lib-a.libSecured)
+		case a.own > 0 && a.ownSecured == 0:
 			verdict = "❌ ignores the security config"
-			if a.secured > 0 {
-				verdict = "⚠️ partially applies the security config"
-			}
+		case a.own > 0:
+			verdict = "⚠️ partially applies the security config"
+		case a.libSecured == a.lib:
+			verdict = "✅ only secured helper clients"
+		default:
+			verdict = "❌ links helper clients without the security config"
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %s |\n", code(bin), a.total, a.secured, verdict)
+		fmt.Fprintf(b, "| %s | %d / %d | %d / %d | %s |\n", code(bin), a.ownSecured, a.own, a.libSecured, a.lib, verdict)
 	}
 	b.WriteString("\n---\n\n")
 }
