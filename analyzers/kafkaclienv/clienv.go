@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/types"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,6 +37,7 @@ func New(o Options) *analysis.Analyzer {
 		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-cli-env",
 		Run:              r.run,
 		RunDespiteErrors: true,
+		FactTypes:        []analysis.Fact{new(flagsFact)},
 	}
 	a.Flags.Init("kafkaclienv", flag.ContinueOnError)
 	a.Flags.BoolVar(&r.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-cli-env comments")
@@ -54,6 +56,27 @@ type flagDef struct {
 	def      string
 	defKnown bool
 	target   types.Object // the variable the value lands in
+	where    string       // file:line, for definitions from other packages
+	foreign  bool
+}
+
+// flagsFact carries a package's Kafka flag definitions to the packages (the binary's
+// main) that import it, so commands spread over packages are compared too.
+type flagsFact struct{ Defs []FactDef }
+
+// FactDef is one exported flag definition.
+type FactDef struct {
+	Name, Kind, Command, Env, Def, Where string
+	DefKnown                             bool
+}
+
+func (*flagsFact) AFact() {}
+func (f *flagsFact) String() string {
+	var s []string
+	for _, d := range f.Defs {
+		s = append(s, d.Command+":"+d.Name)
+	}
+	return "kafkaflags(" + strings.Join(s, ",") + ")"
 }
 
 // flag constructors: position of name and value arguments, and of the target pointer.
@@ -148,7 +171,18 @@ func (r *runner) run(pass *analysis.Pass) (any, error) {
 			}
 		}
 	}
+	own := len(c.defs)
+	c.importFacts()
 	c.compare()
+	if own > 0 && pass.Pkg.Name() != "main" {
+		f := &flagsFact{}
+		for _, d := range c.defs[:own] {
+			p := c.pass.Fset.Position(d.call.Pos())
+			f.Defs = append(f.Defs, FactDef{Name: d.name, Kind: d.kind, Command: d.command, Env: d.env, Def: d.def,
+				DefKnown: d.defKnown, Where: fmt.Sprintf("%s:%d", filepathBase(p.Filename), p.Line)})
+		}
+		pass.ExportPackageFact(f)
+	}
 	if c.operator() {
 		c.groups()
 	}
@@ -278,7 +312,7 @@ func (c *checker) value(e ast.Expr) (env, def string, known bool) {
 	}
 	if env := c.getenv(e); env != "" {
 		if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && kafkalib.CallKey(c.info, call) == "os.Getenv" {
-			return env, "", true
+			return env, "", false // the default is whatever the environment holds
 		}
 	}
 	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
@@ -358,6 +392,49 @@ func (c *checker) commandName(e ast.Expr) string {
 	return ""
 }
 
+// importFacts adds the flag definitions of imported packages of the same module.
+func (c *checker) importFacts() {
+	for _, pf := range c.pass.AllPackageFacts() {
+		f, ok := pf.Fact.(*flagsFact)
+		if !ok || pf.Package == c.pass.Pkg || !c.sameModule(pf.Package.Path()) {
+			continue
+		}
+		for _, d := range f.Defs {
+			c.defs = append(c.defs, &flagDef{name: d.Name, kind: d.Kind, command: d.Command, env: d.Env,
+				def: d.Def, defKnown: d.DefKnown, where: pf.Package.Path() + "/" + d.Where, foreign: true})
+		}
+	}
+}
+
+func (c *checker) sameModule(path string) bool {
+	if m := c.pass.Module; m != nil && m.Path != "" {
+		return path == m.Path || strings.HasPrefix(path, m.Path+"/")
+	}
+	a, b := strings.Split(c.pass.Pkg.Path(), "/"), strings.Split(path, "/")
+	n := max(1, min(len(a)-1, len(b)-1, 3))
+	return len(a) >= n && len(b) >= n && slices.Equal(a[:n], b[:n])
+}
+
+func filepathBase(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// reportDef reports a deviating definition: at the definition when it is this package's,
+// otherwise (in the binary's main package) at the package clause, naming the place.
+func (c *checker) reportDef(d *flagDef, msg string) {
+	if !d.foreign {
+		c.report(d.call, msg)
+		return
+	}
+	if c.pass.Pkg.Name() != "main" || len(c.pass.Files) == 0 {
+		return
+	}
+	c.report(c.pass.Files[0].Name, msg+" (defined at "+d.where+")")
+}
+
 func (c *checker) report(n ast.Node, msg string) {
 	c.rep.Report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Category: "confidence:high", Message: msg})
 }
@@ -399,7 +476,7 @@ func (c *checker) compare() {
 					if d.env != "" {
 						what = "binds " + d.env + " instead of " + ref
 					}
-					c.report(d.call, fmt.Sprintf("flag --%s of command %s %s (command %s binds it): the %s differs between commands of this binary", d.name, d.command, what, envWho[ref], k))
+					c.reportDef(d, fmt.Sprintf("flag --%s of command %s %s (command %s binds it): the %s differs between commands of this binary", d.name, d.command, what, envWho[ref], k))
 				}
 			}
 		}
@@ -417,7 +494,7 @@ func (c *checker) compare() {
 			ref := top(defCount, "")
 			for _, d := range defs {
 				if d.defKnown && d.def != ref {
-					c.report(d.call, fmt.Sprintf("flag --%s of command %s defaults to %q but command %s defaults to %q: one binary should have one default", d.name, d.command, d.def, defWho[ref], ref))
+					c.reportDef(d, fmt.Sprintf("flag --%s of command %s defaults to %q but command %s defaults to %q: one binary should have one default", d.name, d.command, d.def, defWho[ref], ref))
 				}
 			}
 		}
@@ -443,7 +520,7 @@ func top(m map[string]int, kind string) string {
 // groups reports constant consumer group ids.
 func (c *checker) groups() {
 	for _, d := range c.defs {
-		if d.kind == "group" && d.defKnown && d.def != "" && d.env == "" {
+		if d.kind == "group" && d.defKnown && d.def != "" && d.env == "" && !d.foreign {
 			c.report(d.call, fmt.Sprintf("flag --%s of command %s has the hard-coded default group %q: every operator run shares (and commits into) one consumer group; default to a unique id or bind an env var", d.name, d.command, d.def))
 		}
 	}

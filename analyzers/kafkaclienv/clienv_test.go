@@ -9,5 +9,5 @@ import (
 )
 
 func TestCLIEnv(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), kafkaclienv.Analyzer, "stdcli", "cobracli", "service")
+	analysistest.Run(t, analysistest.TestData(), kafkaclienv.Analyzer, "stdcli", "cobracli", "service", "multicli/cmd")
 }
