@@ -13,9 +13,11 @@
 // helper call with a constant "X" (envOr("KAFKA_BROKERS", "localhost:9092")), or when
 // the function assigns os.Getenv("X") to the flag's variable after parsing.
 //
-// For each kind (brokers, topic, group) defined by two or more commands of one package,
+// For each kind (brokers, topic, group) defined by two or more commands of one binary,
 // every command that does not bind the variable another command binds is reported, and
-// so is every constant default that differs from the most common one. In operator
+// so is every constant default that differs from the most common one. Commands of other
+// packages of the same module reach the binary as package facts; their disagreements are
+// reported on the main package's package clause, naming where the flag is defined. In operator
 // commands (a package main with subcommands or a path naming a CLI), a constant
 // consumer group id (kgo.ConsumerGroup, sarama.NewConsumerGroup, kafka-go
 // ReaderConfig.GroupID, confluent group.id, or a group flag's constant default without
