@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -295,6 +296,10 @@ func (p *pkg) scan(n ast.Node, loop ast.Node) {
 				p.scan(m, m)
 				return false
 			}
+		case *ast.CommClause:
+			if loop != nil && p.timerCase(m) {
+				return false // runs per tick, not per poll or record
+			}
 		case *ast.GoStmt:
 			if loop != nil {
 				p.report(m, loop, "goroutine started inside the poll loop (line %d): one per poll or record, unbounded under load; hand records to a fixed worker pool instead")
@@ -337,4 +342,32 @@ func (p *pkg) report(n ast.Node, loop ast.Node, format string) {
 	p.seen[n] = true
 	line := p.pass.Fset.Position(loop.Pos()).Line
 	p.rep.Report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Category: "confidence:high", Message: fmt.Sprintf(format, line)})
+}
+
+// timerCase reports whether a select case receives from a timer or ticker channel
+// (chan time.Time): its body runs on a clock, not per record.
+func (p *pkg) timerCase(cc *ast.CommClause) bool {
+	var x ast.Expr
+	switch c := cc.Comm.(type) {
+	case *ast.ExprStmt:
+		x = c.X
+	case *ast.AssignStmt:
+		if len(c.Rhs) == 1 {
+			x = c.Rhs[0]
+		}
+	}
+	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
+	if !ok || u.Op != token.ARROW {
+		return false
+	}
+	t := p.pass.TypesInfo.TypeOf(u.X)
+	if t == nil {
+		return false
+	}
+	ch, ok := t.Underlying().(*types.Chan)
+	if !ok {
+		return false
+	}
+	n, ok := types.Unalias(ch.Elem()).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "time" && n.Obj().Name() == "Time"
 }

@@ -116,3 +116,16 @@ func ignored(ctx context.Context, cl *kgo.Client, adm *kadm.Client) { // want ig
 		adm.Metadata(ctx)
 	}
 }
+
+// Negative: the watermark refresh runs on a ticker inside the consume loop, not per record.
+func tickerInLoop(ctx context.Context, cl *kgo.Client, adm *kadm.Client) { // want tickerInLoop:"roundtrip:kadm.Client.ListEndOffsets,polls"
+	t := time.NewTicker(time.Second)
+	for {
+		select {
+		case <-t.C:
+			adm.ListEndOffsets(ctx, "t")
+		default:
+		}
+		cl.PollFetches(ctx)
+	}
+}
