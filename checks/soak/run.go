@@ -558,9 +558,10 @@ func (r *run) rebalance(ctx context.Context, adm *kadm.Client, m1 *Member) error
 		if err := r.checkOwnership(ctx, adm, fmt.Sprintf("join #%d", i)); err != nil {
 			return err
 		}
-		// Keep the moved partitions moved for half the scenario: a lag series left behind
-		// by the old owner then has time to drift and to make a lag alert pending.
-		if err := r.hold(ctx, time.Until(joined.Add(r.o.Duration/2))); err != nil {
+		// Keep the moved partitions moved for half the scenario, at most 3 minutes: a lag
+		// series left behind by the old owner has time to drift and to outlast a 2-minute
+		// `for:`, and a long soak still joins and leaves several times.
+		if err := r.hold(ctx, time.Until(joined.Add(min(r.o.Duration/2, 3*time.Minute)))); err != nil {
 			return err
 		}
 		if err := r.removeMember(ctx, m2); err != nil {
