@@ -114,9 +114,13 @@ type funcFact struct {
 	ResultUnknown bool  // its result could not be resolved
 	Wrapper       bool  // it forwards WrapperParams to a client constructor
 	WrapperParams []int
-	Library       string
-	Role          string
-	Mutates       []int // it sets security on these parameters
+	// WrapperCalls and ResultCalls are function-typed parameters whose call results
+	// flow into the constructor or the result.
+	WrapperCalls []int
+	ResultCalls  []int
+	Library      string
+	Role         string
+	Mutates      []int // it sets security on these parameters
 }
 
 func (*funcFact) AFact() {}

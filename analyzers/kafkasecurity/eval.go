@@ -17,6 +17,7 @@ type state struct {
 	unknown bool
 	reason  string
 	params  uint64
+	calls   uint64 // results of calling these function-typed parameters
 	roles   uint8
 }
 
@@ -26,6 +27,7 @@ func (s *state) join(o state) {
 		s.unknown, s.reason = true, o.reason
 	}
 	s.params |= o.params
+	s.calls |= o.calls
 	s.roles |= o.roles
 }
 
@@ -222,6 +224,13 @@ func (p *pkgState) evalCall(call *ast.CallExpr) state {
 	}
 	fn := kafkalib.Callee(p.info, call)
 	if fn == nil {
+		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+			if v, ok := p.info.Uses[id].(*types.Var); ok {
+				if b, ok := p.params[v]; ok && len(p.assigns[v]) == 0 {
+					return state{calls: b}
+				}
+			}
+		}
 		return unknown("call of a function value")
 	}
 	key := kafkalib.FuncKey(fn)
@@ -259,6 +268,7 @@ func (p *pkgState) evalCall(call *ast.CallExpr) state {
 			s.join(unknown(rs.reason))
 		}
 		s.join(p.evalArgs(call, fn, rs.params))
+		s.join(p.evalFuncArgs(call, fn, rs.calls))
 		return s
 	}
 	if f := p.summary(fn); f != nil {
@@ -267,6 +277,7 @@ func (p *pkgState) evalCall(call *ast.CallExpr) state {
 			s.join(unknown("result of " + funcName(fn) + " could not be resolved"))
 		}
 		s.join(p.evalArgs(call, fn, bitsOf(f.ResultParams)))
+		s.join(p.evalFuncArgs(call, fn, bitsOf(f.ResultCalls)))
 		return s
 	}
 	if fn.Pkg() == nil {
@@ -369,4 +380,71 @@ func (p *pkgState) evalLit(lit *ast.CompositeLit) state {
 		}
 	}
 	return s
+}
+
+// evalFuncArgs evaluates what calling the function values passed for the bits yields.
+func (p *pkgState) evalFuncArgs(call *ast.CallExpr, fn *types.Func, bits uint64) state {
+	var s state
+	for b := 0; b < 64; b++ {
+		if bits&(1<<uint(b)) == 0 {
+			continue
+		}
+		for _, a := range argFor(call, fn, b) {
+			s.join(p.evalFuncValue(a))
+		}
+	}
+	return s
+}
+
+// evalFuncValue evaluates the result of calling a function value: a literal's returns, or
+// a named function as if called.
+func (p *pkgState) evalFuncValue(e ast.Expr) state {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.FuncLit:
+		var s state
+		ast.Inspect(e.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				for _, r := range n.Results {
+					s.join(p.eval(r))
+				}
+			}
+			return true
+		})
+		return s
+	case *ast.Ident, *ast.SelectorExpr:
+		var obj types.Object
+		if id, ok := e.(*ast.Ident); ok {
+			obj = p.info.Uses[id]
+		} else {
+			obj = p.info.Uses[e.(*ast.SelectorExpr).Sel]
+		}
+		fn, ok := obj.(*types.Func)
+		if !ok {
+			return unknown("function value " + types.ExprString(e))
+		}
+		if p.declared(fn) {
+			return state{secure: true}
+		}
+		if _, local := p.decls[fn.Origin()]; local {
+			rs := p.returnState(fn.Origin())
+			return state{secure: rs.secure, unknown: rs.unknown, reason: rs.reason}
+		}
+		if f := p.summary(fn); f != nil {
+			if f.Provider {
+				return state{secure: true}
+			}
+			if f.ResultUnknown {
+				return unknown("result of " + funcName(fn) + " could not be resolved")
+			}
+			return state{}
+		}
+		if fn.Pkg() != nil && !p.bodies(fn.Pkg()) {
+			return unknown("no source for " + funcName(fn))
+		}
+		return state{}
+	}
+	return unknown("function value " + types.ExprString(e))
 }

@@ -87,7 +87,9 @@ func (p *pkgState) siteState(s *site) state {
 		return st
 	}
 	if s.via != nil {
-		return p.evalArgs(s.call, s.via, bitsOf(s.viaFact.WrapperParams))
+		st := p.evalArgs(s.call, s.via, bitsOf(s.viaFact.WrapperParams))
+		st.join(p.evalFuncArgs(s.call, s.via, bitsOf(s.viaFact.WrapperCalls)))
+		return st
 	}
 	var st state
 	if s.c.recv {
@@ -189,20 +191,20 @@ func (p *pkgState) infer() {
 			rs := p.returnState(fn)
 			s := p.ensure(fn)
 			prov := s.Effect || rs.secure
-			var rp []int
+			var rp, rc []int
 			if !prov {
-				rp = idxList(rs.params)
+				rp, rc = idxList(rs.params), idxList(rs.calls)
 			}
 			unk := rs.unknown && !prov
-			if prov != s.Provider || !slices.Equal(rp, s.ResultParams) || unk != s.ResultUnknown {
-				s.Provider, s.ResultParams, s.ResultUnknown = prov, rp, unk
+			if prov != s.Provider || !slices.Equal(rp, s.ResultParams) || !slices.Equal(rc, s.ResultCalls) || unk != s.ResultUnknown {
+				s.Provider, s.ResultParams, s.ResultCalls, s.ResultUnknown = prov, rp, rc, unk
 				changed = true
 			}
 		}
 		p.resetCaches()
 		for _, st := range p.sites() {
 			ss := p.siteState(st)
-			if ss.secure || ss.params == 0 || st.fd == nil {
+			if ss.secure || (ss.params == 0 && ss.calls == 0) || st.fd == nil {
 				continue
 			}
 			fn, _ := p.info.Defs[st.fd.Name].(*types.Func)
@@ -211,8 +213,9 @@ func (p *pkgState) infer() {
 			}
 			s := p.ensure(fn)
 			wp := idxList(bitsOf(s.WrapperParams) | ss.params)
-			if !s.Wrapper || !slices.Equal(wp, s.WrapperParams) {
-				s.Wrapper, s.WrapperParams, s.Library, s.Role = true, wp, st.library, p.role(st, ss)
+			wc := idxList(bitsOf(s.WrapperCalls) | ss.calls)
+			if !s.Wrapper || !slices.Equal(wp, s.WrapperParams) || !slices.Equal(wc, s.WrapperCalls) {
+				s.Wrapper, s.WrapperParams, s.WrapperCalls, s.Library, s.Role = true, wp, wc, st.library, p.role(st, ss)
 				changed = true
 			}
 		}
@@ -286,7 +289,7 @@ func (p *pkgState) check() *Result {
 	res := &Result{}
 	for _, s := range p.sites() {
 		st := p.siteState(s)
-		if !st.secure && st.params != 0 && s.fd != nil {
+		if !st.secure && (st.params != 0 || st.calls != 0) && s.fd != nil {
 			if fn, _ := p.info.Defs[s.fd.Name].(*types.Func); fn != nil {
 				if f := p.sum[fn]; f != nil && f.Wrapper {
 					continue // checked at the wrapper's callers
@@ -320,7 +323,7 @@ func (p *pkgState) exportFacts() {
 		if s == nil {
 			continue
 		}
-		if s.Provider || s.Effect || len(s.ResultParams) > 0 || s.ResultUnknown || s.Wrapper || len(s.Mutates) > 0 {
+		if s.Provider || s.Effect || len(s.ResultParams) > 0 || len(s.ResultCalls) > 0 || s.ResultUnknown || s.Wrapper || len(s.Mutates) > 0 {
 			p.pass.ExportObjectFact(fn, s)
 		}
 	}

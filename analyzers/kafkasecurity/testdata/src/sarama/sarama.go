@@ -119,3 +119,24 @@ func conditionalNeg(debug bool) {
 	}
 	ibm.NewClient(addrs, c) // want `without the security config`
 }
+
+// newProvider calls a config function it is given: a wrapper through a function value.
+func newProvider(cfgFn func() *ibm.Config) func() { // want newProvider:"wrapper:sarama"
+	return func() { ibm.NewAsyncProducer(addrs, cfgFn()) }
+}
+
+func useProvider() {
+	newProvider(func() *ibm.Config { return ibm.NewConfig() }) // want `built through sarama.newProvider without`
+}
+
+func useProviderNamed() {
+	newProvider(secprov.SaramaConfig)
+}
+
+func useProviderLit() {
+	newProvider(func() *ibm.Config {
+		c := ibm.NewConfig()
+		c.Net.TLS.Enable = true
+		return c
+	})
+}
