@@ -56,6 +56,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		promBin   = fs.String("prometheus", "prometheus", "Prometheus server binary")
 	)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flag list went to stderr
+		}
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	root := "."

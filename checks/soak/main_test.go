@@ -33,6 +33,18 @@ func TestMainRejectsBadUsage(t *testing.T) {
 	}
 }
 
+func TestMainHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := Main(context.Background(), []string{"-h"}, &out, &errb); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"-duration", "SOAK_DURATION", "SOAK_BROKERS", "dlq-outage"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, errb.String())
+		}
+	}
+}
+
 func TestMarkdownLinksPlotsAndFailures(t *testing.T) {
 	res := &Result{Target: "dashstream-v7", Scenario: "rebalance", Plots: []string{"lag-dashstream-v7-rebalance.png"},
 		Ownership: []OwnershipCheck{CheckOwnership(OwnershipCheck{Event: "leave #1", Member: "m1", Owned: []int32{0}, Exported: []int32{0, 1}})}}
