@@ -478,8 +478,10 @@ func isLagAlert(a RuleAlert) bool {
 }
 
 func relPath(root, p string) string {
-	if i := strings.Index(p, "/deploy/"); i >= 0 {
-		return p[i+1:]
+	if abs, err := filepath.Abs(root); err == nil {
+		if rel, err := filepath.Rel(abs, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
 	}
 	return p
 }
