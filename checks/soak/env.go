@@ -253,9 +253,6 @@ func (e *Env) Dial(ctx context.Context, network, addr string) (net.Conn, error) 
 	return d.DialContext(ctx, network, addr)
 }
 
-// HostBrokers is the bootstrap list for clients running in the harness process.
-func (e *Env) HostBrokers() string { return e.Brokers }
-
 // Member is one running consumer-group member.
 type Member struct {
 	Name       string
@@ -367,9 +364,6 @@ func (e *Env) RunOnce(ctx context.Context, image string, name string, cmd []stri
 
 // Image returns the built image of a target or component.
 func (e *Env) Image(name string) string { return e.images[name] }
-
-// Network is the soak network's name.
-func (e *Env) Network() string { return e.net.Name }
 
 func (e *Env) start(ctx context.Context, name, image string, cmd []string, env map[string]string, ports []string, memory int64, w wait.Strategy, alias string) (testcontainers.Container, error) {
 	if memory <= 0 {
