@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
-	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -117,24 +115,4 @@ func labelsMatch(have, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// seriesKey renders a sample's identity like PromQL does: name{a="1",b="2"}.
-func seriesKey(s Sample) string {
-	var b strings.Builder
-	b.WriteString(s.Name)
-	keys := make([]string, 0, len(s.Labels))
-	for k := range s.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%s=%q", k, s.Labels[k])
-	}
-	b.WriteByte('}')
-	return b.String()
 }
