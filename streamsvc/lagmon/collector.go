@@ -1,9 +1,12 @@
 package lagmon
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 )
 
 var (
@@ -36,10 +39,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descLastEnd, prometheus.GaugeValue, float64(m.lastEnd.Load())/1e9)
 	m.sampleMu.Lock()
 	defer m.sampleMu.Unlock()
-	for _, s := range a.order {
-		v := m.values(s, now)
+	order := m.scrape.entries(a)
+	// One allocation for every series of this scrape; each is written straight into the
+	// dto with the slot's label pairs built once per assignment (no per-series label
+	// validation or sorting: the descs are checked in init, and the series go out in the
+	// registry's sort order so its final sort finds them already sorted).
+	series := make([]partSeries, 0, 5*len(order))
+	for _, e := range order {
+		v := m.values(e.slot, now)
 		gauge := func(d *prometheus.Desc, x float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, s.topic, s.label)
+			series = append(series, partSeries{desc: d, labels: e.labels, value: x})
+			ch <- &series[len(series)-1]
 		}
 		if v.lagKnown {
 			gauge(descLag, float64(v.lag))
@@ -51,6 +61,80 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descWMAge, seconds(v.watermarkAge))
 		gauge(descComAge, seconds(v.commitAge))
 	}
+}
+
+// init checks each per-partition gauge (the partSeries of Collect) against a (topic,
+// partition) pair through MustNewConstMetric: a desc whose label names change fails at
+// start-up, not at the first scrape, and this is where their value type (gauge) is
+// declared for the metric inventory.
+func init() {
+	for _, d := range []*prometheus.Desc{descLag, descLagSecs, descOffAge, descWMAge, descComAge} {
+		var m dto.Metric
+		if err := prometheus.MustNewConstMetric(d, prometheus.GaugeValue, 0, "topic", "0").Write(&m); err != nil {
+			panic(err)
+		}
+		if got := m.GetLabel(); len(got) != 2 || got[0].GetName() != "partition" || got[1].GetName() != "topic" {
+			panic(fmt.Sprintf("lagmon: %s: labels %v, want partition, topic", d, got))
+		}
+	}
+}
+
+// partSeries is one per-partition gauge of one scrape.
+type partSeries struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair // shared by the slot's series; never modified
+	value  float64
+	gauge  dto.Gauge
+}
+
+func (p *partSeries) Desc() *prometheus.Desc { return p.desc }
+
+func (p *partSeries) Write(out *dto.Metric) error {
+	p.gauge.Value = &p.value
+	out.Label = p.labels
+	out.Gauge = &p.gauge
+	return nil
+}
+
+// scrapeEntry is a slot with its label pairs (partition, topic: sorted by name as the
+// registry wants them).
+type scrapeEntry struct {
+	slot   *Slot
+	labels []*dto.LabelPair
+}
+
+// scrapeCache holds the scrape order of one assignment: sorted by partition label as a
+// string, then topic, which is the order Registry.Gather sorts series into. Guarded by
+// Monitor.sampleMu.
+type scrapeCache struct {
+	a     *assignment
+	order []scrapeEntry
+}
+
+func (c *scrapeCache) entries(a *assignment) []scrapeEntry {
+	if c.a == a && a != nil {
+		return c.order
+	}
+	c.a, c.order = a, nil
+	if a == nil {
+		return nil
+	}
+	order := make([]scrapeEntry, len(a.order))
+	for i, s := range a.order {
+		order[i] = scrapeEntry{slot: s, labels: []*dto.LabelPair{
+			{Name: proto.String("partition"), Value: proto.String(s.label)},
+			{Name: proto.String("topic"), Value: proto.String(s.topic)},
+		}}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		x, y := order[i].slot, order[j].slot
+		if x.label != y.label {
+			return x.label < y.label
+		}
+		return x.topic < y.topic
+	})
+	c.order = order
+	return order
 }
 
 func seconds(ns int64) float64 { return float64(ns) / 1e9 }

@@ -145,7 +145,8 @@ type Monitor struct {
 	refreshes   atomic.Int64 // ListEndOffsets calls started (tests and docs)
 	running     atomic.Bool
 
-	sampleMu sync.Mutex // progress sampling shared by scrapes and Run
+	sampleMu sync.Mutex  // progress sampling shared by scrapes and Run
+	scrape   scrapeCache // scrape order of the current assignment (under sampleMu)
 }
 
 // New builds a monitor registering its metrics on reg. lister may be nil: then stale
