@@ -64,10 +64,26 @@ const MaxSize = 1 << 20
 // Decode parses and validates one record value. Unknown fields are rejected so that a
 // typo in a producer does not silently drop data.
 func Decode(b []byte) (Envelope, error) {
-	var e Envelope
 	if len(b) > MaxSize {
-		return e, &Error{Kind: ErrKindValidate, Msg: fmt.Sprintf("record of %d bytes exceeds %d", len(b), MaxSize)}
+		return Envelope{}, &Error{Kind: ErrKindValidate, Msg: fmt.Sprintf("record of %d bytes exceeds %d", len(b), MaxSize)}
 	}
+	e, ok := decodeFast(b)
+	if !ok {
+		var err error
+		if e, err = decodeJSON(b); err != nil {
+			return Envelope{}, err
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return Envelope{}, err
+	}
+	return e, nil
+}
+
+// decodeJSON is the reference decoder (encoding/json, unknown fields rejected, one
+// object only); Decode uses it for every value decodeFast does not take.
+func decodeJSON(b []byte) (Envelope, error) {
+	var e Envelope
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
@@ -75,9 +91,6 @@ func Decode(b []byte) (Envelope, error) {
 	}
 	if dec.More() {
 		return Envelope{}, &Error{Kind: ErrKindDecode, Msg: "trailing data after the JSON object"}
-	}
-	if err := e.Validate(); err != nil {
-		return Envelope{}, err
 	}
 	return e, nil
 }
