@@ -263,45 +263,53 @@ func (p *fastParser) lit(s string) bool {
 	return false
 }
 
-// str skips a JSON string, escapes included.
+// str skips a JSON string, escapes included. The runs between escapes are found with
+// bytes.IndexByte and only checked for control characters.
 func (p *fastParser) str() bool {
 	if !p.byte('"') {
 		return false
 	}
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
+	for {
+		rest := p.b[p.i:]
+		q := bytes.IndexByte(rest, '"')
+		if q < 0 {
+			return false
+		}
+		run := rest[:q]
+		if e := bytes.IndexByte(run, '\\'); e >= 0 {
+			run = run[:e]
+		}
+		for _, c := range run {
+			if c < 0x20 {
+				return false
+			}
+		}
+		p.i += len(run)
+		if len(run) == q { // closing quote
 			p.i++
 			return true
-		case c < 0x20:
+		}
+		p.i++ // backslash
+		if p.i >= len(p.b) {
 			return false
-		case c == '\\':
+		}
+		switch p.b[p.i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			p.i++
-			if p.i >= len(p.b) {
+		case 'u':
+			if len(p.b)-p.i < 5 {
 				return false
 			}
-			switch p.b[p.i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p.i++
-			case 'u':
-				if len(p.b)-p.i < 5 {
+			for _, h := range p.b[p.i+1 : p.i+5] {
+				if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
 					return false
 				}
-				for _, h := range p.b[p.i+1 : p.i+5] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return false
-					}
-				}
-				p.i += 5
-			default:
-				return false
 			}
+			p.i += 5
 		default:
-			p.i++
+			return false
 		}
 	}
-	return false
 }
 
 // number skips -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
