@@ -62,7 +62,8 @@ func KindOf(err error) string {
 const MaxSize = 1 << 20
 
 // Decode parses and validates one record value. Unknown fields are rejected so that a
-// typo in a producer does not silently drop data.
+// typo in a producer does not silently drop data. The returned Payload may share b's
+// memory (no copy per record): copy it to keep it after changing b.
 func Decode(b []byte) (Envelope, error) {
 	if len(b) > MaxSize {
 		return Envelope{}, &Error{Kind: ErrKindValidate, Msg: fmt.Sprintf("record of %d bytes exceeds %d", len(b), MaxSize)}

@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -85,7 +86,7 @@ func decodeFast(b []byte) (e Envelope, ok bool) {
 			if !p.value(0) {
 				return e, false
 			}
-			e.Payload = json.RawMessage(bytes.Clone(b[start:p.i]))
+			e.Payload = json.RawMessage(b[start:p.i:p.i]) // shares b (see Decode)
 		default:
 			return e, false
 		}
@@ -279,10 +280,8 @@ func (p *fastParser) str() bool {
 		if e := bytes.IndexByte(run, '\\'); e >= 0 {
 			run = run[:e]
 		}
-		for _, c := range run {
-			if c < 0x20 {
-				return false
-			}
+		if hasControl(run) {
+			return false
 		}
 		p.i += len(run)
 		if len(run) == q { // closing quote
@@ -310,6 +309,25 @@ func (p *fastParser) str() bool {
 			return false
 		}
 	}
+}
+
+// hasControl reports whether b holds a byte below 0x20, eight bytes at a time (a byte
+// x < 0x20 is one where x - 0x20 borrows into its top bit while x's own top bit is 0).
+func hasControl(b []byte) bool {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-lo)&^x&hi != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // number skips -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?

@@ -79,3 +79,29 @@ func FuzzDecodeFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkSame(t, b) })
 }
+
+func TestHasControl(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{0x00, 0x1f, 0x20, 0x7f, 0x80, 0xff, '"'} {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = c
+				want := c < 0x20
+				if got := hasControl(b); got != want {
+					t.Fatalf("hasControl(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestDecodePayloadIsTheRawValue(t *testing.T) {
+	b := []byte(`{"v":1,"thread_id":"t","seq":1,"kind":"k","ts":"2026-01-02T03:04:05Z","payload": {"a" : [1, "x"]} }`)
+	e, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(e.Payload) != `{"a" : [1, "x"]}` || cap(e.Payload) != len(e.Payload) {
+		t.Fatalf("payload %q (cap %d)", e.Payload, cap(e.Payload))
+	}
+}
