@@ -1,11 +1,9 @@
 package lint
 
 import (
-	"fmt"
 	"go/token"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -127,61 +125,3 @@ func newBinaries(ws *checks.Workspace, pkgs []*packages.Package) *binaries {
 }
 
 func (b *binaries) of(pkgPath string) []string { return b.byPkg[pkgPath] }
-
-// loadFindings reports the load and type errors of the audited packages as go-load.
-func loadFindings(ws *checks.Workspace, roots []*packages.Package) []checks.Finding {
-	var out []checks.Finding
-	seen := map[string]bool{}
-	for _, p := range roots {
-		for _, e := range p.Errors {
-			file, line, col := splitPos(ws, e.Pos)
-			if file == "" {
-				file = "go.mod"
-				if len(p.GoFiles) > 0 {
-					file = ws.Rel(filepath.Dir(p.GoFiles[0]))
-				}
-			}
-			key := fmt.Sprintf("%s:%d:%d:%s", file, line, col, e.Msg)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			out = append(out, checks.Finding{
-				Rule: "go-load", Severity: checks.SeverityWarning, Confidence: checks.ConfidenceLow,
-				File: file, Line: line, Column: col,
-				Message: fmt.Sprintf("package %s does not load or type-check: %s; Go checks of this package are incomplete", p.PkgPath, e.Msg),
-				Key:     p.PkgPath + " " + e.Msg,
-			})
-		}
-	}
-	return out
-}
-
-// splitPos splits "file:line:col" (any part may be missing) into a root-relative path.
-func splitPos(ws *checks.Workspace, pos string) (string, int, int) {
-	if pos == "" || pos == "-" {
-		return "", 0, 0
-	}
-	parts := strings.Split(pos, ":")
-	var nums []int
-	for len(parts) > 1 {
-		n, err := strconv.Atoi(parts[len(parts)-1])
-		if err != nil {
-			break
-		}
-		nums = append([]int{n}, nums...)
-		parts = parts[:len(parts)-1]
-	}
-	file := strings.Join(parts, ":")
-	if filepath.IsAbs(file) {
-		file = ws.Rel(file)
-	}
-	line, col := 0, 0
-	if len(nums) > 0 {
-		line = nums[0]
-	}
-	if len(nums) > 1 {
-		col = nums[1]
-	}
-	return filepath.ToSlash(file), line, col
-}

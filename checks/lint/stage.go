@@ -59,7 +59,7 @@ func Analyze(ws *checks.Workspace, pkgs []*packages.Package) ([]checks.Finding, 
 			roots = append(roots, p)
 		}
 	}
-	findings := loadFindings(ws, roots)
+	findings := ws.LoadFindings(roots)
 	if len(roots) == 0 {
 		return findings, nil, nil, nil
 	}
