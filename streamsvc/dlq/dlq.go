@@ -91,7 +91,10 @@ func (e *modeError) Unwrap() error { return ErrMode }
 func (w *Writer) FailClosed() bool { return w.cfg.Mode == FailClosed }
 
 // Record builds the dead-letter record for orig: same key, value and headers, plus the
-// four dlq.* headers.
+// four dlq.* headers. Its timestamp is left zero, so the producer stamps each attempt with
+// the time of the write: kgo measures RecordDeliveryTimeout from a record's Timestamp, and
+// the original record's (older than the timeout after a long enough DLQ outage) made every
+// retry fail at once with kgo.ErrRecordTimeout, so a fail-closed partition never resumed.
 func Record(topic string, orig *kgo.Record, cause error) *kgo.Record {
 	h := make([]kgo.RecordHeader, 0, len(orig.Headers)+4)
 	h = append(h, orig.Headers...)
@@ -101,7 +104,7 @@ func Record(topic string, orig *kgo.Record, cause error) *kgo.Record {
 		kgo.RecordHeader{Key: HeaderOffset, Value: strconv.AppendInt(nil, orig.Offset, 10)},
 		kgo.RecordHeader{Key: HeaderError, Value: []byte(cause.Error())},
 	)
-	return &kgo.Record{Topic: topic, Key: orig.Key, Value: orig.Value, Headers: h, Timestamp: orig.Timestamp}
+	return &kgo.Record{Topic: topic, Key: orig.Key, Value: orig.Value, Headers: h}
 }
 
 // Result callbacks of Send. Both may be nil; they run on producer or timer goroutines.
@@ -137,8 +140,9 @@ func (s *send) attempt() {
 		return
 	}
 	s.attempts++
-	// A fresh record each attempt: kgo owns a record until its promise runs.
-	r := &kgo.Record{Topic: s.rec.Topic, Key: s.rec.Key, Value: s.rec.Value, Headers: s.rec.Headers, Timestamp: s.rec.Timestamp}
+	// A fresh record each attempt: kgo owns a record until its promise runs. Its zero
+	// Timestamp is set by kgo to now, so each attempt gets the full delivery timeout.
+	r := &kgo.Record{Topic: s.rec.Topic, Key: s.rec.Key, Value: s.rec.Value, Headers: s.rec.Headers}
 	s.w.p.TryProduce(s.ctx, r, func(_ *kgo.Record, err error) {
 		if err == nil {
 			s.w.m.DLQSent.Inc()
