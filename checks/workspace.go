@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -276,6 +277,47 @@ func dropBodyArtifacts(pkgs []*packages.Package, rootPrefix string) {
 func bodyArtifact(msg string) bool {
 	for _, m := range []string{"and not used", "missing function body", "must have a body"} {
 		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// Owns reports whether p belongs to the audited tree: the main module, or (without module
+// information) a package whose files lie under the root. Dependencies and the standard
+// library are not the audited code.
+func (w *Workspace) Owns(p *packages.Package) bool {
+	if p.Module != nil {
+		return p.Module.Main
+	}
+	prefix := w.Root + string(filepath.Separator)
+	for _, files := range [][]string{p.GoFiles, p.CompiledGoFiles} {
+		for _, f := range files {
+			if strings.HasPrefix(f, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// NestedModuleDirs lists the directories (slash-terminated, root-relative) below the root
+// that hold their own go.mod: separate projects such as fixtures, audited on their own.
+func NestedModuleDirs(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if path.Base(f) == "go.mod" && f != "go.mod" {
+			out = append(out, path.Dir(f)+"/")
+		}
+	}
+	return out
+}
+
+// UnderAny reports whether the root-relative file lies below one of the dirs
+// (slash-terminated, as NestedModuleDirs returns them).
+func UnderAny(file string, dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(file, d) {
 			return true
 		}
 	}

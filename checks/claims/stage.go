@@ -38,7 +38,7 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 	if err != nil {
 		return err
 	}
-	nested := nestedModules(files)
+	nested := checks.NestedModuleDirs(files)
 	docs, err := ws.Glob(ws.Config.Claims.Docs)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func run(ctx context.Context, ws *checks.Workspace, st *checks.State) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if ext := strings.ToLower(path.Ext(f)); ext != ".md" && ext != ".markdown" || underAny(f, nested) {
+		if ext := strings.ToLower(path.Ext(f)); ext != ".md" && ext != ".markdown" || checks.UnderAny(f, nested) {
 			continue
 		}
 		data, err := ws.ReadFile(f)
@@ -214,25 +214,4 @@ func uniq(xs []string) []string {
 		}
 	}
 	return out
-}
-
-// nestedModules lists directories below the root with their own go.mod: separate
-// projects (fixtures), audited on their own.
-func nestedModules(files []string) []string {
-	var out []string
-	for _, f := range files {
-		if path.Base(f) == "go.mod" && f != "go.mod" {
-			out = append(out, path.Dir(f)+"/")
-		}
-	}
-	return out
-}
-
-func underAny(f string, dirs []string) bool {
-	for _, d := range dirs {
-		if strings.HasPrefix(f, d) {
-			return true
-		}
-	}
-	return false
 }

@@ -97,8 +97,8 @@ func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
 	if err != nil {
 		return nil, err
 	}
-	nested := nestedModules(files)
-	own := func(f string) bool { return !underAny(f, nested) }
+	nested := checks.NestedModuleDirs(files)
+	own := func(f string) bool { return !checks.UnderAny(f, nested) }
 	loaded := map[string]bool{}
 	if ws.HasGo() {
 		pkgs, err := ws.Packages(ctx)
@@ -175,27 +175,6 @@ func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
 func isMarkdown(f string) bool {
 	ext := strings.ToLower(path.Ext(f))
 	return ext == ".md" || ext == ".markdown"
-}
-
-// nestedModules lists directories (below the root) holding their own go.mod: they are
-// separate projects (fixtures, examples) and audited on their own.
-func nestedModules(files []string) []string {
-	var out []string
-	for _, f := range files {
-		if path.Base(f) == "go.mod" && f != "go.mod" {
-			out = append(out, path.Dir(f)+"/")
-		}
-	}
-	return out
-}
-
-func underAny(f string, dirs []string) bool {
-	for _, d := range dirs {
-		if strings.HasPrefix(f, d) {
-			return true
-		}
-	}
-	return false
 }
 
 // chartDirs lists Helm chart directories (holding Chart.yaml).

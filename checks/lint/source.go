@@ -97,7 +97,7 @@ type binaries struct {
 func newBinaries(ws *checks.Workspace, pkgs []*packages.Package) *binaries {
 	b := &binaries{byPkg: map[string][]string{}}
 	for _, p := range pkgs {
-		if p.Name != "main" || !ours(ws, p) || len(p.GoFiles) == 0 {
+		if p.Name != "main" || !ws.Owns(p) || len(p.GoFiles) == 0 {
 			continue
 		}
 		name := "./" + ws.Rel(filepath.Dir(p.GoFiles[0]))

@@ -55,7 +55,7 @@ func Analyze(ws *checks.Workspace, pkgs []*packages.Package) ([]checks.Finding, 
 	as := analyzers.New(analyzers.Config{Providers: ws.Config.Kafka.SecurityProviders})
 	var roots []*packages.Package
 	for _, p := range pkgs {
-		if ours(ws, p) {
+		if ws.Owns(p) {
 			roots = append(roots, p)
 		}
 	}
@@ -147,21 +147,6 @@ func convert(ws *checks.Workspace, src *sources, fset *token.FileSet, rule strin
 		f.Fix = src.fix(rel, start, end, fset, d.SuggestedFixes[0])
 	}
 	return f, true
-}
-
-// ours reports whether p belongs to the audited tree (the main module, or files under
-// the root when module information is missing).
-func ours(ws *checks.Workspace, p *packages.Package) bool {
-	if p.Module != nil {
-		return p.Module.Main
-	}
-	prefix := ws.Root + "/"
-	for _, f := range append(append([]string{}, p.GoFiles...), p.CompiledGoFiles...) {
-		if strings.HasPrefix(f, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstLine(s string) string {

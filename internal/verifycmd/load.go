@@ -2,7 +2,6 @@ package verifycmd
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -29,25 +28,11 @@ func loadFindings(ctx context.Context, ws *checks.Workspace, existing []checks.F
 	}
 	var own []*packages.Package
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		if ours(ws, p) { // dependencies (and the standard library) are not ours to report
+		if ws.Owns(p) { // dependencies (and the standard library) are not ours to report
 			own = append(own, p)
 		}
 	})
 	return ws.LoadFindings(own)
-}
-
-// ours reports whether p belongs to the audited tree (its files are under the root).
-func ours(ws *checks.Workspace, p *packages.Package) bool {
-	if p.Module != nil {
-		return p.Module.Main
-	}
-	prefix := ws.Root + string(filepath.Separator)
-	for _, f := range append(append([]string{}, p.GoFiles...), p.CompiledGoFiles...) {
-		if strings.HasPrefix(f, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstLine(s string) string {
