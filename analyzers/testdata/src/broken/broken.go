@@ -28,7 +28,7 @@ func brokenLoop(ctx context.Context, cl *kgo.Client, adm *kadm.Client) {
 
 type S struct{ opts []kgo.Opt }
 
-func (s *S) f() { kgo.NewClient(s.opts...) ; s.cfg.Net.TLS.Enable = true }
+func (s *S) f() { kgo.NewClient(s.opts...); s.cfg.Net.TLS.Enable = true }
 
 func wrapper(opts ...kgo.Opt) { kgo.NewClient(opts, kgo.ClientID("x")) }
 
