@@ -33,8 +33,24 @@ func TestFailClosedRecoversAfterLongOutage(t *testing.T) {
 		// The delivery timeout counts from a record's timestamp; a short one makes the
 		// outage outlast it quickly.
 		ProducerOpts: []kgo.Opt{kgo.RecordDeliveryTimeout(time.Second)},
+		// The pending limit is checked per fetched batch: small batches and fetches make a
+		// partition arrive in many fetches, so the limit stops the loop mid-partition.
+		ConsumerOpts: []kgo.Opt{kgo.FetchMaxPartitionBytes(4 << 10)},
 	})
-	st := produce(t, kc, loadgen.Config{Count: count, InvalidRatio: 0.3, Threads: 16})
+	// Thread ids are the record keys and random per run: with 64 of them every partition
+	// gets keys (16 left one of 4 partitions empty in ~4% of runs, which then never blocks).
+	st := produce(t, kc, loadgen.Config{Count: count, InvalidRatio: 0.3, Threads: 64}, kgo.ProducerBatchMaxBytes(2000))
+	poison := map[int32]int{}
+	for _, rec := range readAll(t, kc, topic, count) {
+		if loadgenInvalid(rec.Value) {
+			poison[rec.Partition]++
+		}
+	}
+	for p := int32(0); p < parts; p++ {
+		if poison[p] < 40 {
+			t.Fatalf("test input: partition %d holds %d poison records, want >= MaxPendingDLQ (40) in every partition: %v", p, poison[p], poison)
+		}
+	}
 	m := r.svc.Metrics
 	eventually(t, "every partition blocked on the DLQ", func() bool { return val(m.DLQBlocked) == parts })
 	// Keep the DLQ down until every partition has hit its pending limit (the loop has
