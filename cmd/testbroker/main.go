@@ -6,6 +6,9 @@
 //	    -sasl -users-file users.txt -control 127.0.0.1:9644
 //
 // users.txt holds MECH:user:password lines (-user takes one on the command line).
+// -data-dir DIR (env TESTBROKER_DATA_DIR) persists topics, records and committed group
+// offsets in DIR and restores them when started again on DIR (-sync-writes, env
+// TESTBROKER_SYNC_WRITES, fsyncs every batch); without it everything lives in RAM.
 package main
 
 import (

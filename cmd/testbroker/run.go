@@ -20,6 +20,25 @@ import (
 
 var errUsage = errors.New("usage")
 
+// Environment variables that set flag defaults (handy in containers).
+const (
+	envDataDir    = "TESTBROKER_DATA_DIR"
+	envSyncWrites = "TESTBROKER_SYNC_WRITES"
+)
+
+// envBool reads a boolean environment variable; unset or empty is false.
+func envBool(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", name, v)
+	}
+	return b, nil
+}
+
 // listFlag collects a repeatable flag.
 type listFlag []string
 
@@ -59,6 +78,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Retention.SegmentBytes, "segment-bytes", 1<<20, "segment.bytes: retention deletes whole segments, so keep it small")
 	fs.DurationVar(&o.Retention.CleanerBackoff, "cleaner-backoff", time.Second, "log.cleaner.backoff.ms: how often retention runs")
 	fs.BoolVar(&o.AutoCreateTopics, "auto-create-topics", false, "let clients create topics through metadata requests")
+	fs.StringVar(&o.DataDir, "data-dir", os.Getenv(envDataDir), "persist topics, records and committed offsets in this directory and restore them on the next start with it (env "+envDataDir+"; default: RAM only)")
+	syncDefault, err := envBool(envSyncWrites)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	fs.BoolVar(&o.SyncWrites, "sync-writes", syncDefault, "fsync every produced batch and offset commit (env "+envSyncWrites+"; needs -data-dir; default false: the page cache, which survives the process being killed)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -134,6 +159,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
+	if o.DataDir != "" {
+		fmt.Fprintf(stdout, "DATA_DIR=%s\nRESTORED=%t\n", o.DataDir, b.Restored())
+	}
 	fmt.Fprintf(stdout, "KAFKA_BROKERS=%s\n", strings.Join(b.Addrs(), ","))
 	fmt.Fprintf(stdout, "KAFKA_SECURITY_PROTOCOL=%s\n", protocol(o))
 	for _, u := range o.Users {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -174,6 +175,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-log", "loud"}, `-log "loud": want none`},
 		{[]string{"-brokers", "-1"}, "brokers -1: want at least 1"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-sync-writes"}, "sync writes need a data directory"},
 	} {
 		var stderr bytes.Buffer
 		err := run(context.Background(), tc.args, io.Discard, &stderr)
@@ -184,5 +186,81 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if strings.Contains(err.Error()+stderr.String(), "hunter2") {
 			t.Errorf("testbroker %v: the password appears in the error or stderr: %v %s", tc.args, err, stderr.String())
 		}
+	}
+}
+
+// -data-dir (or TESTBROKER_DATA_DIR) keeps records across a restart of the command; the
+// second start reports RESTORED=true and serves what the first one stored.
+func TestRunDataDirSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TESTBROKER_DATA_DIR", dir)
+	s := startRun(t, "-topic", "data:2")
+	if s.vars["DATA_DIR"] != dir || s.vars["RESTORED"] != "false" {
+		t.Fatalf("first start printed DATA_DIR=%q RESTORED=%q, want %s and false", s.vars["DATA_DIR"], s.vars["RESTORED"], dir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	produceN := func(brokers string, n int) {
+		cfg, err := kafkaconf.FromMap(map[string]string{"KAFKA_BROKERS": brokers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := kafkaconf.NewClient(cfg, kgo.DefaultProduceTopic("data"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		for range n {
+			if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte("x")}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	produceN(s.vars["KAFKA_BROKERS"], 10)
+	s.stop()
+	if err := <-s.done; err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	s.done <- nil
+
+	again := startRun(t, "-topic", "data:2", "-control", "127.0.0.1:0")
+	if again.vars["RESTORED"] != "true" {
+		t.Fatalf("second start on %s printed RESTORED=%q, want true", dir, again.vars["RESTORED"])
+	}
+	produceN(again.vars["KAFKA_BROKERS"], 1)
+	resp, err := http.Get(again.vars["CONTROL"] + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Topics []struct {
+			Name       string `json:"name"`
+			Partitions []struct {
+				HighWatermark int64 `json:"high_watermark"`
+			} `json:"partitions"`
+		} `json:"topics"`
+		Restored bool `json:"restored"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := int64(0)
+	for _, tp := range st.Topics {
+		for _, p := range tp.Partitions {
+			total += p.HighWatermark
+		}
+	}
+	if len(st.Topics) != 1 || total != 11 || !st.Restored {
+		t.Fatalf("after the restart: %+v; want topic data with 10 stored + 1 new records, restored", st)
+	}
+}
+
+func TestRunRejectsBadSyncWritesEnv(t *testing.T) {
+	t.Setenv("TESTBROKER_SYNC_WRITES", "sometimes")
+	err := run(context.Background(), nil, io.Discard, io.Discard)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), `TESTBROKER_SYNC_WRITES="sometimes": want true or false`) {
+		t.Fatalf("run with TESTBROKER_SYNC_WRITES=sometimes: %v", err)
 	}
 }

@@ -6,6 +6,9 @@
 #   docker run --network N --network-alias broker IMAGE -listen 0.0.0.0 -advertise broker \
 #     -ports 9092 -topic dashstream-quality:6 -control 0.0.0.0:9644
 # kfake keeps data in RAM: keep -retention-bytes, and set GOMEMLIMIT to the memory limit.
+# To survive a restart, persist to a mounted directory writable by the container's user
+# (65534 here, or run with --user UID:GID of the directory's owner):
+#   docker run --user "$(id -u):$(id -g)" -v "$PWD/broker-data:/data" -e TESTBROKER_DATA_DIR=/data IMAGE ...
 FROM scratch
 COPY testbroker /testbroker
 USER 65534:65534

@@ -1,16 +1,22 @@
 // Package testbroker runs a Kafka-protocol test broker on franz-go's kfake: brokers on
 // chosen ports, seeded topics with retention so memory stays bounded, SASL users, TLS, the
-// SASL handshake v0 advertisement librdkafka clients (kcat) need, and fault controls (delay a
-// request kind, fail or drop produce requests to a topic) reachable from Go and over a
-// loopback control HTTP API. cmd/testbroker and internal/kafkatest are thin layers over it.
+// SASL handshake v0 advertisement librdkafka clients (kcat) need, optional on-disk
+// persistence (records, topics and committed group offsets survive a restart on the same
+// data directory), and fault controls (delay a request kind, fail or drop produce requests to
+// a topic) reachable from Go and over a loopback control HTTP API. cmd/testbroker and
+// internal/kafkatest are thin layers over it.
 package testbroker
 
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,6 +115,16 @@ type Options struct {
 	Retention Retention
 	// AutoCreateTopics lets metadata requests create topics.
 	AutoCreateTopics bool
+	// DataDir, when set, persists the cluster in this directory (kfake.DataDir) and
+	// restores it on the next Start with the same directory: topics and their configs,
+	// records (segment files, written as they are produced), committed group offsets (an
+	// append log written at each commit), producer ids and SASL users. Without SyncWrites
+	// records reach the disk through the page cache: they survive the process being killed,
+	// not the machine losing power. The default, "", keeps everything in RAM.
+	DataDir string
+	// SyncWrites fsyncs every produced batch and every offset commit (kfake.SyncWrites);
+	// only meaningful with DataDir. Default false (much faster).
+	SyncWrites bool
 	// Extra kfake options, applied last.
 	Extra []kfake.Opt
 }
@@ -124,10 +140,11 @@ type Broker struct {
 	stopRetention chan struct{}
 	retentionDone sync.WaitGroup
 
-	mu     sync.Mutex
-	faults map[int]*activeFault
-	nextID int
-	topics map[string]struct{} // every topic name seen created
+	mu       sync.Mutex
+	faults   map[int]*activeFault
+	nextID   int
+	topics   map[string]struct{} // every topic name seen created
+	restored bool                // state was loaded from DataDir
 }
 
 // ErrOptions is wrapped by every invalid-option error of Start.
@@ -183,6 +200,14 @@ func (o *Options) validate() error {
 	if o.Retention.Bytes < 0 || o.Retention.Duration < 0 || o.Retention.SegmentBytes < 0 || o.Retention.CleanerBackoff < 0 {
 		return optErr("retention values must not be negative")
 	}
+	if o.SyncWrites && o.DataDir == "" {
+		return optErr("sync writes need a data directory")
+	}
+	if o.DataDir != "" {
+		if fi, err := os.Stat(o.DataDir); err == nil && !fi.IsDir() {
+			return optErr("data directory %q is a file", o.DataDir)
+		}
+	}
 	return nil
 }
 
@@ -214,6 +239,20 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	if o.AutoCreateTopics {
 		kopts = append(kopts, kfake.AllowAutoTopicCreation())
 	}
+	if o.DataDir != "" {
+		kopts = append(kopts, kfake.DataDir(o.DataDir))
+		if o.SyncWrites {
+			kopts = append(kopts, kfake.SyncWrites())
+		}
+		prev, err := persistedTopics(o.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		b.restored = prev != nil
+		for _, n := range prev {
+			b.topics[n] = struct{}{}
+		}
+	}
 	kopts = append(kopts, o.Extra...)
 
 	var versions *kmsg.ApiVersionsResponse
@@ -236,6 +275,10 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	b.observeTopicCreation()
 	tcfg := o.Retention.topicConfigs()
 	for _, t := range o.Topics {
+		if b.restored && c.TopicInfo(t.Name) != nil {
+			b.noteTopic(t.Name) // restored from DataDir with its records and configs
+			continue
+		}
 		if err := c.CreateTopic(t.Name, t.Partitions, tcfg); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("create topic %s: %w", t.Name, err)
@@ -313,6 +356,38 @@ func (b *Broker) ListenAddrs() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.listen)
+}
+
+// Restored reports whether Start loaded a previous run's state from Options.DataDir.
+func (b *Broker) Restored() bool { return b.restored }
+
+// persistedTopics returns the topic names a previous run saved in dir (kfake's
+// topics.json), nil when dir holds no saved cluster (kfake's meta.json is absent).
+func persistedTopics(dir string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "meta.json")); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "topics.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return []string{}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	var saved struct {
+		Topics []struct {
+			Name string `json:"name"`
+		} `json:"topics"`
+	}
+	if err := json.Unmarshal(raw, &saved); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "topics.json"), err)
+	}
+	names := []string{}
+	for _, t := range saved.Topics {
+		names = append(names, t.Name)
+	}
+	return names, nil
 }
 
 // Options returns the options the broker runs with (defaults filled in).
@@ -393,12 +468,17 @@ type State struct {
 	Users     []string     `json:"users,omitempty"` // MECH:name, never passwords
 	Topics    []TopicState `json:"topics"`
 	Faults    []FaultInfo  `json:"faults"`
+	// DataDir is where the broker persists its state ("" in RAM only); Restored tells
+	// whether this run started from a previous run's state there.
+	DataDir  string `json:"data_dir,omitempty"`
+	Restored bool   `json:"restored"`
 }
 
 // State returns the brokers, topics (seeded or created by clients) with offsets and
 // sizes, and the active faults.
 func (b *Broker) State() State {
-	s := State{Brokers: b.Addrs(), Listening: b.ListenAddrs(), TLS: b.opts.TLS != nil, SASL: b.opts.SASL, Faults: b.Faults()}
+	s := State{Brokers: b.Addrs(), Listening: b.ListenAddrs(), TLS: b.opts.TLS != nil, SASL: b.opts.SASL, Faults: b.Faults(),
+		DataDir: b.opts.DataDir, Restored: b.restored}
 	for _, u := range b.opts.Users {
 		s.Users = append(s.Users, u.Mechanism+":"+u.Name)
 	}

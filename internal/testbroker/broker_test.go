@@ -157,6 +157,8 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		{testbroker.Options{Topics: []testbroker.Topic{{Name: "t"}}}, "at least 1 partition"},
 		{testbroker.Options{Ports: []int{70000}}, "port 70000"},
 		{testbroker.Options{Retention: testbroker.Retention{Bytes: -1}}, "must not be negative"},
+		{testbroker.Options{SyncWrites: true}, "need a data directory"},
+		{testbroker.Options{DataDir: "broker_test.go"}, "is a file"},
 	} {
 		_, err := testbroker.Start(context.Background(), tc.o)
 		if !errors.Is(err, testbroker.ErrOptions) || !strings.Contains(err.Error(), tc.want) {
