@@ -33,7 +33,19 @@ type Config struct {
 type GoConfig struct {
 	Packages []string `yaml:"packages"`
 	Tags     []string `yaml:"tags"` // extension: build tags
+	// Dependencies (extension) says how packages outside the audited module are loaded:
+	// DepsExport (default, also when empty) reads their types from the compiler's export
+	// data; DepsSource type-checks them from source without function bodies, which keeps
+	// dependency functions marked //streamaudit:kafka-security visible to the analyzers
+	// at several times the cost.
+	Dependencies string `yaml:"dependencies"`
 }
+
+// Values of go.dependencies.
+const (
+	DepsExport = "export"
+	DepsSource = "source"
+)
 
 // KafkaConfig configures the Kafka analyzers.
 type KafkaConfig struct {
@@ -179,6 +191,16 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			}
 		}
 	}
+	if line, ok := present["go"]; ok {
+		switch parsed.Go.Dependencies {
+		case "", DepsExport, DepsSource:
+		default:
+			if l := childLine(root.Content[0], "go", "dependencies"); l > 0 {
+				line = l
+			}
+			errs = append(errs, &ConfigError{File: file, Line: line, Msg: fmt.Sprintf("go.dependencies: %q: want export or source", parsed.Go.Dependencies)})
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -228,4 +250,20 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	cfg.Severity = parsed.Severity
 	cfg.File = file
 	return cfg, nil
+}
+
+// childLine returns the line of the value of m[key][child] in a YAML mapping node (0 if absent).
+func childLine(m *yaml.Node, key, child string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != key || m.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		c := m.Content[i+1]
+		for j := 0; j+1 < len(c.Content); j += 2 {
+			if c.Content[j].Value == child {
+				return c.Content[j+1].Line
+			}
+		}
+	}
+	return 0
 }

@@ -33,7 +33,8 @@ type Workspace struct {
 	pkgsOnce sync.Once
 	pkgs     []*packages.Package
 	pkgsErr  error
-	// PackageLoadMode, when non-zero before the first Packages call, overrides the mode.
+	// PackageLoadMode, when non-zero before the first Packages call, overrides the mode
+	// (and go.dependencies).
 	PackageLoadMode packages.LoadMode
 	// Only, when set, restricts Go loading to these patterns (the -changed mode).
 	Only []string
@@ -189,52 +190,136 @@ func (w *Workspace) Rel(abs string) string {
 	return filepath.ToSlash(r)
 }
 
-// DefaultLoadMode is what Packages loads: full syntax and types for the audited module,
-// and dependencies type-checked from source without function bodies (see Packages).
+// DefaultLoadMode is the source mode (go.dependencies: source): full syntax and types for
+// the audited module, and every dependency type-checked from source without function
+// bodies (see Packages).
 const DefaultLoadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
 	packages.NeedImports | packages.NeedDeps | packages.NeedTypes | packages.NeedSyntax |
 	packages.NeedTypesInfo | packages.NeedTypesSizes | packages.NeedModule
 
+// ExportLoadMode is the default mode (go.dependencies: export): the loaded patterns get
+// syntax and types from source, every other package (the standard library, third-party
+// modules) only its types, read from the compiler's export data (`go list -export`, served
+// by the Go build cache). Packages loaded this way have Types but no Syntax and no TypesInfo.
+const ExportLoadMode = DefaultLoadMode &^ packages.NeedDeps
+
 // Packages loads the configured Go packages once per run (go/packages, never executing
-// the audited code beyond `go list`). Function bodies of files outside the root are
-// dropped while parsing, which keeps type-checking dependencies cheap; analyzers therefore
-// see bodies only for the audited module. Package-level errors stay on each package.
+// the audited code beyond `go list`) and returns the packages matched by the patterns
+// (config go.packages, or Only), their imports reachable through Imports.
+//
+// With go.dependencies: export (the default), the audited module's own packages are
+// type-checked from source and everything outside it comes from export data; own packages
+// that the patterns do not name but that they import are still loaded from source (so that
+// analyzer facts flow across all of the module's packages, also in -changed mode).
+// With go.dependencies: source, dependencies are type-checked from source too, with the
+// function bodies of files outside the root dropped while parsing (their declarations and
+// doc comments stay, so dependency functions marked as security providers are seen).
+// Package-level errors stay on each package.
 func (w *Workspace) Packages(ctx context.Context) ([]*packages.Package, error) {
-	w.pkgsOnce.Do(func() {
-		mode := w.PackageLoadMode
-		if mode == 0 {
-			mode = DefaultLoadMode
-		}
-		patterns := w.Config.Go.Packages
-		if len(w.Only) > 0 {
-			patterns = w.Only
-		}
-		rootPrefix := w.Root + string(filepath.Separator)
-		cfg := &packages.Config{
-			Context: ctx,
-			Mode:    mode,
-			Dir:     w.Root,
-			Tests:   false,
-			Env:     append(os.Environ(), "GOWORK=off"), // never -mod=mod: the audited go.mod is not ours to edit
-			ParseFile: func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
-				f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
-				if f != nil && !strings.HasPrefix(filename, rootPrefix) {
-					for _, d := range f.Decls {
-						if fd, ok := d.(*ast.FuncDecl); ok {
-							fd.Body = nil
-						}
+	w.pkgsOnce.Do(func() { w.pkgs, w.pkgsErr = w.loadPackages(ctx) })
+	return w.pkgs, w.pkgsErr
+}
+
+// ExportDeps reports whether dependencies are loaded from export data (go.dependencies).
+func (w *Workspace) ExportDeps() bool {
+	return w.Config.Go.Dependencies != DepsSource && w.PackageLoadMode == 0
+}
+
+func (w *Workspace) packagesConfig(ctx context.Context, mode packages.LoadMode) *packages.Config {
+	rootPrefix := w.Root + string(filepath.Separator)
+	cfg := &packages.Config{
+		Context: ctx,
+		Mode:    mode,
+		Dir:     w.Root,
+		Tests:   false,
+		Env:     append(os.Environ(), "GOWORK=off"), // never -mod=mod: the audited go.mod is not ours to edit
+		ParseFile: func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+			f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+			if f != nil && !strings.HasPrefix(filename, rootPrefix) {
+				for _, d := range f.Decls {
+					if fd, ok := d.(*ast.FuncDecl); ok {
+						fd.Body = nil
 					}
 				}
-				return f, err
-			},
+			}
+			return f, err
+		},
+	}
+	if len(w.Config.Go.Tags) > 0 {
+		cfg.BuildFlags = []string{"-tags=" + strings.Join(w.Config.Go.Tags, ",")}
+	}
+	return cfg
+}
+
+func (w *Workspace) loadPackages(ctx context.Context) ([]*packages.Package, error) {
+	mode := w.PackageLoadMode
+	if mode == 0 {
+		mode = DefaultLoadMode
+		if w.ExportDeps() {
+			mode = ExportLoadMode
 		}
-		if len(w.Config.Go.Tags) > 0 {
-			cfg.BuildFlags = []string{"-tags=" + strings.Join(w.Config.Go.Tags, ",")}
+	}
+	patterns := w.Config.Go.Packages
+	if len(w.Only) > 0 {
+		patterns = w.Only
+	}
+	rootPrefix := w.Root + string(filepath.Separator)
+	var requested map[string]bool
+	if mode&packages.NeedDeps == 0 && !(len(patterns) == 1 && patterns[0] == "./...") {
+		// The patterns may leave out own packages that they import: name those too, so
+		// that they are loaded from source, and return only what the patterns matched.
+		closure, req, err := w.ownClosure(ctx, patterns)
+		if err != nil {
+			return nil, err
 		}
-		w.pkgs, w.pkgsErr = packages.Load(cfg, patterns...)
-		dropBodyArtifacts(w.pkgs, rootPrefix)
+		patterns, requested = closure, req
+	}
+	pkgs, err := packages.Load(w.packagesConfig(ctx, mode), patterns...)
+	if err != nil {
+		return nil, err
+	}
+	if mode&packages.NeedDeps != 0 {
+		dropBodyArtifacts(pkgs, rootPrefix)
+	} else {
+		dropCompileEchoes(pkgs)
+	}
+	if requested != nil {
+		kept := pkgs[:0:0]
+		for _, p := range pkgs {
+			if requested[p.ID] {
+				kept = append(kept, p)
+			}
+		}
+		pkgs = kept
+	}
+	return pkgs, nil
+}
+
+// ownClosure lists the patterns' packages and the audited module's packages they import
+// (`go list -deps` without export data or type-checking), as import paths, with the set of
+// package IDs the patterns themselves matched.
+func (w *Workspace) ownClosure(ctx context.Context, patterns []string) ([]string, map[string]bool, error) {
+	cfg := w.packagesConfig(ctx, packages.NeedName|packages.NeedImports|packages.NeedDeps|packages.NeedModule|packages.NeedFiles)
+	cfg.ParseFile = nil
+	roots, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, nil, err
+	}
+	requested := map[string]bool{}
+	for _, p := range roots {
+		requested[p.ID] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		if (requested[p.ID] || w.Owns(p)) && !seen[p.PkgPath] && p.PkgPath != "" {
+			seen[p.PkgPath] = true
+			out = append(out, p.PkgPath)
+		}
 	})
-	return w.pkgs, w.pkgsErr
+	sort.Strings(out)
+	// The patterns themselves too: one that matched nothing loadable keeps its error.
+	return append(out, patterns...), requested, nil
 }
 
 // HasGo reports whether the root holds a go.mod.
@@ -271,6 +356,33 @@ func dropBodyArtifacts(pkgs []*packages.Package, rootPrefix string) {
 			ill = ill || imp.IllTyped
 		}
 		p.IllTyped = ill
+	})
+}
+
+// dropCompileEchoes removes, from packages type-checked from source, the compiler output
+// that `go list -export` attaches when it cannot build the package ("# path\nfile:line:
+// msg"): the type checker reports the same errors with positions. A compile failure without
+// any type error (nothing else explains it) is kept.
+func dropCompileEchoes(pkgs []*packages.Package) {
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if p.TypesInfo == nil {
+			return
+		}
+		typeErr := false
+		for _, e := range p.Errors {
+			typeErr = typeErr || e.Kind == packages.TypeError
+		}
+		if !typeErr {
+			return
+		}
+		kept := p.Errors[:0]
+		for _, e := range p.Errors {
+			if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
+				continue
+			}
+			kept = append(kept, e)
+		}
+		p.Errors = kept
 	})
 }
 

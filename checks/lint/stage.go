@@ -63,11 +63,18 @@ func Analyze(ws *checks.Workspace, pkgs []*packages.Package) ([]checks.Finding, 
 	if len(roots) == 0 {
 		return findings, nil, nil, nil
 	}
-	graph, err := checker.Analyze(as, roots, &checker.Options{})
+	ownPath := map[string]bool{}
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		if ws.Owns(p) {
+			ownPath[p.PkgPath] = true
+		}
+	})
+	panics := guard(as, func(path string) bool { return ownPath[path] })
+	graph, err := checker.Analyze(as, checkerGraph(roots), &checker.Options{})
 	if err != nil {
 		return findings, nil, nil, err
 	}
-	var errs []string
+	errs := panics.sorted()
 	bins := newBinaries(ws, pkgs)
 	src := newSources(ws)
 	var clients []checks.KafkaClient

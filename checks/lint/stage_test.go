@@ -163,3 +163,126 @@ func TestStageProvidersFromConfig(t *testing.T) {
 		t.Errorf("kafka-security lines = %v, want 13 and 22 (findings %+v, errors %v)", lines, st.Findings, st.Errors)
 	}
 }
+
+// A module outside the audited one (here a replace target next to the root), loaded from
+// export data by default: results of its functions are unknown (a low-confidence finding),
+// as with source loading, where its function bodies are dropped. Only go.dependencies:
+// source sees the //streamaudit:kafka-security directive on its declaration.
+func TestStageDependencyModes(t *testing.T) {
+	dir := writeModule(t, map[string]string{
+		"cmd/app/main.go": `package main
+
+import (
+	"example.com/dep"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func main() { kgo.NewClient(dep.Opts()...) }
+`,
+	})
+	dep := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-dep")
+	if err := os.MkdirAll(dep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dep) })
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	for name, body := range map[string]string{
+		"go.mod": "module example.com/dep\n\ngo 1.26\n\nrequire github.com/twmb/franz-go v1.22.3\nrequire github.com/twmb/franz-go/pkg/kmsg v1.15.1\n",
+		"dep.go": "package dep\n\nimport \"github.com/twmb/franz-go/pkg/kgo\"\n\n//streamaudit:kafka-security\nfunc Opts() []kgo.Opt { return []kgo.Opt{kgo.DialTLS()} }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dep, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, _ := os.ReadFile(filepath.Join(dir, "go.sum"))
+	os.WriteFile(filepath.Join(dep, "go.sum"), sum, 0o644)
+	gomod = append(gomod, []byte("\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../"+filepath.Base(dep)+"\n")...)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), gomod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		deps     string
+		findings int
+	}{
+		{"", 1}, // default: export data
+		{checks.DepsExport, 1},
+		{checks.DepsSource, 0}, // the directive on dep.Opts is seen
+	} {
+		cfg := checks.DefaultConfig()
+		cfg.Go.Dependencies = tc.deps
+		st := run(t, dir, cfg)
+		var sec []checks.Finding
+		for _, f := range st.Findings {
+			if f.Rule == "kafka-security" {
+				sec = append(sec, f)
+			} else {
+				t.Errorf("deps=%q: unexpected finding %+v", tc.deps, f)
+			}
+		}
+		if len(st.Errors) > 0 {
+			t.Errorf("deps=%q: tool errors %v", tc.deps, st.Errors)
+		}
+		if len(sec) != tc.findings {
+			t.Errorf("deps=%q: kafka-security findings %+v, want %d", tc.deps, sec, tc.findings)
+			continue
+		}
+		if tc.findings == 1 && (sec[0].Confidence != checks.ConfidenceLow || !strings.Contains(sec[0].Message, "result of dep.Opts could not be resolved")) {
+			t.Errorf("deps=%q: finding %+v, want low confidence, 'result of dep.Opts could not be resolved'", tc.deps, sec[0])
+		}
+	}
+}
+
+// Loading only one package (verify -changed) still loads the own packages it imports from
+// source, so the facts of internal/kafka (Security is a provider) reach cmd/app.
+func TestStageOnlyKeepsOwnFacts(t *testing.T) {
+	dir := writeModule(t, map[string]string{
+		"internal/kafka/kafka.go": kafkaPkg,
+		"cmd/app/main.go": `package main
+
+import (
+	"example.com/app/internal/kafka"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func main() { kgo.NewClient(kafka.Security()...) }
+`,
+	})
+	for _, deps := range []string{checks.DepsExport, checks.DepsSource} {
+		cfg := checks.DefaultConfig()
+		cfg.Go.Dependencies = deps
+		ws, err := checks.NewWorkspace(dir, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.Only = []string{"./cmd/app"}
+		t.Setenv("GOFLAGS", "-mod=mod")
+		t.Setenv("GOPROXY", "off")
+		st := &checks.State{}
+		if err := lint.Stage.Run(context.Background(), ws, st); err != nil {
+			t.Fatal(err)
+		}
+		var inApp []checks.KafkaClient
+		for _, c := range st.Inventory.KafkaClients {
+			if c.File == "cmd/app/main.go" {
+				inApp = append(inApp, c)
+			}
+		}
+		if len(inApp) != 1 || !inApp[0].Secured {
+			t.Errorf("deps=%s: clients in cmd/app = %+v, want one, secured through kafka.Security (findings %+v, errors %v)", deps, inApp, st.Findings, st.Errors)
+		}
+		for _, f := range st.Findings {
+			if f.File == "cmd/app/main.go" {
+				t.Errorf("deps=%s: unexpected finding %+v", deps, f)
+			}
+		}
+		pkgs, _ := ws.Packages(context.Background())
+		if len(pkgs) != 1 || pkgs[0].PkgPath != "example.com/app/cmd/app" {
+			var got []string
+			for _, p := range pkgs {
+				got = append(got, p.PkgPath)
+			}
+			t.Errorf("deps=%s: Packages() = %v, want only the requested example.com/app/cmd/app", deps, got)
+		}
+	}
+}
