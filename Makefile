@@ -60,10 +60,11 @@ bench: deps
 	@$(GO) test -run '^$$' -bench . -benchmem -count 3 -timeout 30m ./streamsvc/lagmon/ | tee -a bench.out
 	@$(GO) run ./bench/ratios bench.out
 
-## soak: the long soak (SOAK_DURATION per scenario, default 10m; SOAK_BROKERS for an external
-## cluster); report, figures and plots in reports/latest/soak/.
+## soak: the long soak (SOAK_DURATION per scenario, default 10m; every scenario, dlq-outage and
+## broker-restart included, unless SOAK_SCENARIOS; SOAK_BROKERS for an external cluster);
+## report, figures and plots in reports/latest/soak/.
 soak: build
-	@SOAK_DURATION=$${SOAK_DURATION:-10m} $(GO) test -tags soak -run TestShortSoak -count=1 -timeout 300m -v ./checks/soak/
+	@SOAK_DURATION=$${SOAK_DURATION:-10m} SOAK_SCENARIOS=$${SOAK_SCENARIOS:-throughput,slow-kafka,rebalance,dlq-outage,broker-restart} $(GO) test -tags soak -run TestShortSoak -count=1 -timeout 300m -v ./checks/soak/
 
 images: build
 	@docker build -q -f deploy/docker/streamsvc.Dockerfile -t streamaudit/streamsvc:dev bin

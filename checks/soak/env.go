@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,14 +48,30 @@ type Env struct {
 	net    *testcontainers.DockerNetwork
 	images map[string]string // target or component name -> image tag
 	broker testcontainers.Container
+	// brokerDir is the host directory bind-mounted as the broker's data directory ("" when
+	// the broker keeps its data in RAM).
+	brokerDir string
 	// Brokers is the bootstrap list as members see it.
 	Brokers string
+	// mu guards hostKafka and controlURL, which change when the broker restarts.
+	mu sync.Mutex
 	// hostKafka is the broker address the harness dials from the host ("" when external).
 	hostKafka string
-	// ControlURL is the broker's fault control API from the host ("" when external).
-	ControlURL string
+	// controlURL is the broker's fault control API from the host ("" when external).
+	controlURL string
 	external   bool
 }
+
+// ControlURL returns the broker's fault control API as the host reaches it ("" with an
+// external cluster); it changes when the broker restarts.
+func (e *Env) ControlURL() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.controlURL
+}
+
+// External reports whether the soak runs against an external cluster (SOAK_BROKERS).
+func (e *Env) External() bool { return e.external }
 
 // NewEnv checks the engine, builds the images the run needs and creates a network.
 func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []string, external string) (*Env, error) {
@@ -178,76 +196,148 @@ type BrokerSpec struct {
 	Partitions int
 	DLQTopic   string
 	Memory     int64
+	// Persist gives the broker a data directory (a host temp dir bind-mounted at /data) so
+	// records, topics and committed offsets survive RestartBroker. Its retention is then
+	// 1 GiB per partition on disk instead of 8 MiB in RAM, so accounting scenarios can read
+	// every produced record back.
+	Persist bool
 }
+
+// brokerDataDir is the data directory inside the broker container.
+const brokerDataDir = "/data"
+
+// scratchUser is the user the FROM-scratch images run as (deploy/docker/*.Dockerfile).
+const scratchUser = 65534
 
 // StartBroker starts cmd/testbroker on the network (no-op with an external cluster).
 func (e *Env) StartBroker(ctx context.Context, s BrokerSpec) error {
 	if e.external {
 		return nil
 	}
+	retention := "8388608" // RAM: keep the broker bounded
 	args := []string{
 		"-listen", "0.0.0.0", "-advertise", brokerAlias, "-ports", "9092",
 		"-topic", fmt.Sprintf("%s:%d", s.Topic, s.Partitions), "-topic", s.DLQTopic + ":1",
-		"-retention-bytes", "8388608", "-segment-bytes", "1048576", "-cleaner-backoff", "2s",
+		"-segment-bytes", "1048576", "-cleaner-backoff", "2s",
 		"-control", "0.0.0.0:9644",
 	}
+	var mount func(*testcontainers.ContainerRequest)
+	if s.Persist {
+		dir, user, err := brokerDir()
+		if err != nil {
+			return err
+		}
+		e.brokerDir = dir
+		retention = strconv.Itoa(1 << 30) // on disk
+		args = append(args, "-data-dir", brokerDataDir)
+		mount = func(r *testcontainers.ContainerRequest) {
+			prev := r.HostConfigModifier
+			r.HostConfigModifier = func(h *container.HostConfig) {
+				prev(h)
+				h.Binds = append(h.Binds, dir+":"+brokerDataDir)
+			}
+			if user != "" {
+				r.ConfigModifier = func(c *container.Config) { c.User = user }
+			}
+		}
+	}
+	args = append(args, "-retention-bytes", retention)
 	c, err := e.start(ctx, "broker", e.images["testbroker"], args, map[string]string{"GOMEMLIMIT": "400MiB"},
-		[]string{brokerPort, controlPort}, s.Memory, wait.ForHTTP("/state").WithPort(controlPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), brokerAlias)
+		[]string{brokerPort, controlPort}, s.Memory, wait.ForHTTP("/state").WithPort(controlPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), brokerAlias, mount)
 	if err != nil {
+		e.removeBrokerDir()
 		return fmt.Errorf("start test broker: %w", err)
 	}
 	e.broker = c
-	kp, err := c.MappedPort(ctx, brokerPort)
-	if err != nil {
-		return err
-	}
-	cp, err := c.MappedPort(ctx, controlPort)
-	if err != nil {
-		return err
-	}
-	e.hostKafka = "127.0.0.1:" + kp.Port()
-	e.ControlURL = "http://127.0.0.1:" + cp.Port()
 	e.Brokers = brokerAlias + ":9092"
+	return e.readBrokerPorts(ctx)
+}
+
+// brokerDir makes the host directory mounted as the broker's data directory and returns
+// the container user that can write it: as root, the directory is handed to the image's
+// user (65534); otherwise the container runs as the caller, so the caller can remove what
+// the broker wrote.
+func brokerDir() (dir, user string, err error) {
+	dir, err = os.MkdirTemp("", "soak-broker-data-")
+	if err != nil {
+		return "", "", fmt.Errorf("broker data directory: %w", err)
+	}
+	if os.Getuid() == 0 {
+		if err := os.Chown(dir, scratchUser, scratchUser); err != nil {
+			os.RemoveAll(dir)
+			return "", "", fmt.Errorf("broker data directory %s: %w", dir, err)
+		}
+		return dir, "", nil
+	}
+	return dir, fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()), nil
+}
+
+func (e *Env) removeBrokerDir() {
+	if e.brokerDir != "" {
+		os.RemoveAll(e.brokerDir)
+		e.brokerDir = ""
+	}
+}
+
+// readBrokerPorts reads the host ports Docker mapped to the broker (new ones after each
+// start).
+func (e *Env) readBrokerPorts(ctx context.Context) error {
+	kp, err := e.broker.MappedPort(ctx, brokerPort)
+	if err != nil {
+		return fmt.Errorf("broker port: %w", err)
+	}
+	cp, err := e.broker.MappedPort(ctx, controlPort)
+	if err != nil {
+		return fmt.Errorf("broker control port: %w", err)
+	}
+	e.mu.Lock()
+	e.hostKafka, e.controlURL = "127.0.0.1:"+kp.Port(), "http://127.0.0.1:"+cp.Port()
+	e.mu.Unlock()
 	return nil
 }
 
-// StopBroker removes the broker so the next scenario starts with an empty one.
+// StopBroker removes the broker and its data so the next scenario starts with an empty one.
 func (e *Env) StopBroker() {
 	if e.broker != nil {
 		testcontainers.TerminateContainer(e.broker)
 		e.broker = nil
 	}
+	e.removeBrokerDir()
 }
 
-// RestartBroker stops and starts the broker container (kfake keeps data in RAM: the
-// restarted broker is empty, which is what a lost broker without replicas looks like).
-func (e *Env) RestartBroker(ctx context.Context) error {
+// StopBrokerFor stops the broker container (SIGTERM, then SIGKILL after grace; a zero
+// grace kills it at once). The container keeps its name on the network; StartBrokerAgain
+// starts it again.
+func (e *Env) StopBrokerFor(ctx context.Context, grace time.Duration) error {
 	if e.broker == nil {
-		return errors.New("restart broker: no broker container (external cluster)")
+		return errors.New("stop broker: no broker container (external cluster)")
 	}
-	d := stopTimeout
-	if err := e.broker.Stop(ctx, &d); err != nil {
+	if err := e.broker.Stop(ctx, &grace); err != nil {
 		return fmt.Errorf("stop broker: %w", err)
 	}
-	if err := e.broker.Start(ctx); err != nil {
-		return fmt.Errorf("start broker: %w", err)
-	}
-	kp, err := e.broker.MappedPort(ctx, brokerPort)
-	if err != nil {
-		return err
-	}
-	cp, err := e.broker.MappedPort(ctx, controlPort)
-	if err != nil {
-		return err
-	}
-	e.hostKafka, e.ControlURL = "127.0.0.1:"+kp.Port(), "http://127.0.0.1:"+cp.Port()
 	return nil
+}
+
+// StartBrokerAgain starts the stopped broker container and waits until its control API
+// answers. Members reach it under the same name and port (broker:9092); the host-side
+// ports change and are read again. With BrokerSpec.Persist it restores its data directory.
+func (e *Env) StartBrokerAgain(ctx context.Context) error {
+	if e.broker == nil {
+		return errors.New("start broker: no broker container (external cluster)")
+	}
+	if err := e.broker.Start(ctx); err != nil {
+		return fmt.Errorf("start broker again: %w\n%s", err, tailLogs(ctx, e.broker))
+	}
+	return e.readBrokerPorts(ctx)
 }
 
 // Dial maps the advertised broker name to the host-side port (kgo.Dialer).
 func (e *Env) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	if e.hostKafka != "" && strings.HasPrefix(addr, brokerAlias+":") {
-		addr = e.hostKafka
+	e.mu.Lock()
+	hostKafka := e.hostKafka
+	e.mu.Unlock()
+	if hostKafka != "" && strings.HasPrefix(addr, brokerAlias+":") {
+		addr = hostKafka
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, addr)
@@ -268,7 +358,7 @@ type Member struct {
 func (e *Env) StartMember(ctx context.Context, t Target, name, topic, dlqTopic, group string, memory int64) (*Member, error) {
 	env := t.Env(e.Brokers, topic, dlqTopic, group)
 	c, err := e.start(ctx, t.Name+"-"+name, e.images[t.Name], t.Cmd, env, []string{t.HTTPPort}, memory,
-		wait.ForHTTP(t.ReadyPath).WithPort(t.HTTPPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), name)
+		wait.ForHTTP(t.ReadyPath).WithPort(t.HTTPPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("start %s member %s: %w", t.Name, name, err)
 	}
@@ -365,7 +455,9 @@ func (e *Env) RunOnce(ctx context.Context, image string, name string, cmd []stri
 // Image returns the built image of a target or component.
 func (e *Env) Image(name string) string { return e.images[name] }
 
-func (e *Env) start(ctx context.Context, name, image string, cmd []string, env map[string]string, ports []string, memory int64, w wait.Strategy, alias string) (testcontainers.Container, error) {
+// start runs a container on the soak network; modify, when not nil, adjusts the request
+// (mounts, user) last.
+func (e *Env) start(ctx context.Context, name, image string, cmd []string, env map[string]string, ports []string, memory int64, w wait.Strategy, alias string, modify func(*testcontainers.ContainerRequest)) (testcontainers.Container, error) {
 	if memory <= 0 {
 		memory = defaultMemory
 	}
@@ -376,6 +468,9 @@ func (e *Env) start(ctx context.Context, name, image string, cmd []string, env m
 			h.Resources.Memory = memory
 			h.Resources.MemorySwap = memory // no swap: the limit is the limit
 		},
+	}
+	if modify != nil {
+		modify(&req)
 	}
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
 	if err != nil {
@@ -390,9 +485,7 @@ func (e *Env) start(ctx context.Context, name, image string, cmd []string, env m
 
 // Close removes the broker and the network (members are stopped by their scenario).
 func (e *Env) Close(ctx context.Context) {
-	if e.broker != nil {
-		testcontainers.TerminateContainer(e.broker)
-	}
+	e.StopBroker()
 	if e.net != nil {
 		e.net.Remove(ctx)
 	}

@@ -141,6 +141,14 @@ type Loss struct {
 	// Unprocessed records were never committed when the scenario ended (a stall).
 	Unprocessed int64    `json:"unprocessed"`
 	Examples    []string `json:"missing_examples,omitempty"`
+	// AckedLost records were acknowledged to the load generator but are not in the topic
+	// (the broker lost them, e.g. across a restart); examples are gaps in a thread's
+	// sequence numbers.
+	AckedLost         int64    `json:"acked_lost"`
+	AckedLostExamples []string `json:"acked_lost_examples,omitempty"`
+	// Redelivered records were consumed more than once (at-least-once after a restart or
+	// rebalance): the members' consumed counters minus the distinct records handled.
+	Redelivered int64 `json:"redelivered"`
 }
 
 // Subject names what a finding is about: the target's main package, relative to the root.
@@ -209,8 +217,14 @@ func Findings(sub Subject, scenario string, mem []MemoryVerdict, own []Ownership
 			msg += fmt.Sprintf(" (%d never processed: the consumer stalled)", loss.Unprocessed)
 		}
 		fs = append(fs, base("soak-data-loss", "loss", msg,
-			fmt.Sprintf("produced=%d processed=%d dlq=%d duplicates=%d lost=%d unprocessed=%d e.g. %v", loss.Produced, loss.Processed, loss.DLQ, loss.Duplicates, loss.Missing, loss.Unprocessed, loss.Examples),
+			fmt.Sprintf("produced=%d processed=%d dlq=%d duplicates=%d redelivered=%d lost=%d unprocessed=%d e.g. %v", loss.Produced, loss.Processed, loss.DLQ, loss.Duplicates, loss.Redelivered, loss.Missing, loss.Unprocessed, loss.Examples),
 			"commit an offset only after the record was processed or durably sent to the DLQ, and resume once the DLQ is writable again"))
+	}
+	if loss != nil && loss.AckedLost > 0 {
+		fs = append(fs, base("soak-data-loss", "acked-lost",
+			fmt.Sprintf("%s, scenario %s: %d records acknowledged to the producer are not in the topic (the broker lost them)", sub.Target, scenario, loss.AckedLost),
+			fmt.Sprintf("acked_lost=%d read back=%d e.g. %v", loss.AckedLost, loss.Produced, loss.AckedLostExamples),
+			"a broker must keep acknowledged records across restarts: persist them (a data directory, replicas, acks=all)"))
 	}
 	return fs
 }

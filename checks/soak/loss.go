@@ -97,13 +97,21 @@ func (r *run) dlqOutage(ctx context.Context, adm *kadm.Client, loadDone <-chan e
 	}
 	r.mark("DLQ back")
 	r.logf("DLQ topic writable again")
+	return r.settleAndAccount(ctx, adm, loadDone)
+}
+
+// settleAndAccount waits for the load generator to finish and the group to commit
+// everything (at most a minute), reads the source and DLQ topics back and accounts for
+// every produced sequence number: processed, dead-lettered, lost, never processed,
+// acknowledged by the broker but gone, duplicated or redelivered.
+func (r *run) settleAndAccount(ctx context.Context, adm *kadm.Client, loadDone <-chan error) (*Loss, error) {
 	select {
 	case err := <-loadDone:
 		if err != nil {
 			return nil, err
 		}
-	case <-time.After(r.o.Duration):
-		return nil, fmt.Errorf("the load generator did not finish within %s after the outage", r.o.Duration)
+	case <-time.After(r.o.Duration + time.Minute):
+		return nil, fmt.Errorf("the load generator did not finish within %s after the faults", r.o.Duration+time.Minute)
 	}
 	// Wait for the group to commit everything (fail-closed retries included).
 	deadline := time.Now().Add(time.Minute)
@@ -146,7 +154,66 @@ func (r *run) dlqOutage(ctx context.Context, adm *kadm.Client, loadDone <-chan e
 		}
 	})
 	l := account(source, dead, committed)
+	// Every record the load generator had acknowledged must still be in the topic, unless
+	// retention already deleted the oldest ones.
+	starts, err := adm.ListStartOffsets(ctx, r.topic)
+	trimmed := err != nil
+	starts.Each(func(o kadm.ListedOffset) { trimmed = trimmed || o.Offset > 0 })
+	switch {
+	case r.res.Load.ExitCode != 0:
+		r.res.Notes = append(r.res.Notes, fmt.Sprintf("the load generator exited %d: acknowledged records are not checked against the topic", r.res.Load.ExitCode))
+	case trimmed:
+		r.res.Notes = append(r.res.Notes, "retention deleted the oldest records before the read-back: acknowledged records are not checked against the topic")
+	default:
+		l.AckedLost, l.AckedLostExamples = ackedLost(source, r.res.Load.Requested)
+	}
+	// Records consumed more than once (a commit lost in a restart or rebalance) are
+	// counted from the members' own counters: consumed minus distinct handled.
+	if handled := float64(l.Processed + l.DLQ); r.res.Consumed > handled {
+		l.Redelivered = int64(r.res.Consumed - handled)
+	}
 	return l, nil
+}
+
+// ackedLost counts the records the load generator produced and the broker acknowledged
+// (all requested ones, when it exited 0) that are not in the source topic. The generator
+// numbers each thread's records 1, 2, 3, ... so a gap in a thread's sequence names a lost
+// record; a lost tail shows only in the total.
+func ackedLost(source []produced, requested int64) (int64, []string) {
+	seqs := map[string]map[uint64]bool{}
+	for _, p := range source {
+		thread, n, err := loadgen.ParseSeq(p.seq)
+		if err != nil {
+			continue
+		}
+		if seqs[thread] == nil {
+			seqs[thread] = map[uint64]bool{}
+		}
+		seqs[thread][n] = true
+	}
+	distinct := int64(0)
+	var examples []string
+	threads := make([]string, 0, len(seqs))
+	for t := range seqs {
+		threads = append(threads, t)
+	}
+	slices.Sort(threads)
+	for _, t := range threads {
+		distinct += int64(len(seqs[t]))
+		top := uint64(0)
+		for n := range seqs[t] {
+			top = max(top, n)
+		}
+		for n := uint64(1); n <= top && len(examples) < 5; n++ {
+			if !seqs[t][n] {
+				examples = append(examples, fmt.Sprintf("%s/%d", t, n))
+			}
+		}
+	}
+	if distinct >= requested {
+		return 0, nil
+	}
+	return requested - distinct, examples
 }
 
 // account classifies every produced record: below its partition's committed offset it was

@@ -32,3 +32,19 @@ func TestAccount(t *testing.T) {
 		t.Fatalf("findings %+v", fs)
 	}
 }
+
+func TestAckedLost(t *testing.T) {
+	source := []produced{{seq: "r-0/1"}, {seq: "r-0/2"}, {seq: "r-0/4"}, {seq: "r-1/1"}, {seq: "r-1/1"}, {seq: "r-1/2"}}
+	// 8 acknowledged: r-0/3 is a gap, and three records are missing at the tails.
+	n, ex := ackedLost(source, 8)
+	if n != 3 || strings.Join(ex, ",") != "r-0/3" {
+		t.Fatalf("ackedLost = %d %v, want 3 [r-0/3]", n, ex)
+	}
+	if n, ex := ackedLost(source, 5); n != 0 || ex != nil {
+		t.Fatalf("ackedLost with every acknowledged record present = %d %v, want 0", n, ex)
+	}
+	fs := Findings(Subject{Target: "streamsvc", Source: "cmd/streamsvc"}, ScenarioBrokerRestart, nil, nil, nil, &Loss{Produced: 6, AckedLost: 3, AckedLostExamples: ex})
+	if len(fs) != 1 || fs[0].Rule != "soak-data-loss" || !strings.Contains(fs[0].Message, "3 records acknowledged to the producer are not in the topic") {
+		t.Fatalf("findings %+v", fs)
+	}
+}

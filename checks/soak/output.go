@@ -51,6 +51,14 @@ func WritePlots(dir string, res *Result, lim MemoryLimits) error {
 		}
 		res.Plots = append(res.Plots, name)
 	}
+	if len(res.Progress) > 0 && (res.Loss != nil || len(res.Restarts) > 0) {
+		name := "progress-" + base + ".png"
+		title := fmt.Sprintf("%s, %s: records consumed by the members (websocket_kafka_messages_total); flat = not consuming", res.Target, res.Scenario)
+		if err := PlotLines(filepath.Join(dir, name), title, "records", []Line{{Name: "consumed", Points: res.Progress}}, res.Markers, 1, 0); err != nil {
+			return err
+		}
+		res.Plots = append(res.Plots, name)
+	}
 	return nil
 }
 
@@ -164,6 +172,18 @@ func Markdown(fig Figures, all []checks.Finding, errs []string) string {
 		}
 		for _, a := range r.Alerts {
 			fmt.Fprintf(&b, "- t=%.0fs alert %s %s (%s) %v\n", a.T, a.Name, a.State, a.File, a.Labels)
+		}
+		for i, rs := range r.Restarts {
+			rec := fmt.Sprintf("consuming again %.1f s later", rs.RecoverySeconds)
+			if rs.RecoverySeconds < 0 {
+				rec = "**not consuming a minute later**"
+			}
+			fmt.Fprintf(&b, "- broker restart #%d: stopped at t=%.0fs (SIGTERM, %.0f s grace), back at t=%.0fs (%.1f s down), restored its data: %t; %s\n",
+				i+1, rs.StoppedAt, rs.GraceSeconds, rs.BackAt, rs.BackAt-rs.StoppedAt, rs.Restored, rec)
+		}
+		if l := r.Loss; l != nil {
+			fmt.Fprintf(&b, "- records: produced %d, processed %d, in the DLQ %d, lost %d, never processed %d, acknowledged but not in the topic %d, duplicates %d, redelivered %d\n",
+				l.Produced, l.Processed, l.DLQ, l.Missing, l.Unprocessed, l.AckedLost, l.Duplicates, l.Redelivered)
 		}
 		for _, n := range r.Notes {
 			fmt.Fprintf(&b, "- note: %s\n", n)

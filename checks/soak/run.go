@@ -35,7 +35,16 @@ func ScenarioNames() []string {
 }
 
 // AllScenarios lists every scenario -scenario accepts.
-func AllScenarios() []string { return append(ScenarioNames(), ScenarioDLQOutage) }
+func AllScenarios() []string {
+	return append(ScenarioNames(), ScenarioDLQOutage, ScenarioBrokerRestart)
+}
+
+// accounting reports whether a scenario accounts for every produced record (the loss
+// check): it needs a target that commits after processing and a broker that keeps every
+// record until the read-back.
+func accounting(scenario string) bool {
+	return scenario == ScenarioDLQOutage || scenario == ScenarioBrokerRestart
+}
 
 // Options configure a soak run; Defaults fills the zero fields.
 type Options struct {
@@ -134,6 +143,9 @@ type Result struct {
 	AlertRules      int              `json:"alert_rules"`
 	Consumed        float64          `json:"consumed"`
 	Loss            *Loss            `json:"loss,omitempty"`
+	Restarts        []Restart        `json:"restarts,omitempty"`
+	// Progress is the records consumed by all members so far, sampled every second.
+	Progress []Point `json:"progress,omitempty"`
 	Notes           []string         `json:"notes,omitempty"`
 	Plots           []string         `json:"plots,omitempty"`
 	Findings        []checks.Finding `json:"findings"`
@@ -250,11 +262,15 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		r.res.Notes = append(r.res.Notes, "slow-kafka needs the test broker's control API; skipped with an external cluster")
 		return nil
 	}
-	if scenario == ScenarioDLQOutage && !r.t.Accountable {
-		r.res.Notes = append(r.res.Notes, "dlq-outage relies on a commit-after-processing contract and the loadgen envelope; "+r.t.Name+" does not follow it: skipped")
+	if scenario == ScenarioBrokerRestart && r.env.external {
+		r.res.Notes = append(r.res.Notes, "broker-restart restarts the test broker's container; skipped with an external cluster")
 		return nil
 	}
-	if err := r.env.StartBroker(ctx, BrokerSpec{Topic: r.topic, Partitions: r.o.Partitions, DLQTopic: r.dlq, Memory: 768 << 20}); err != nil {
+	if accounting(scenario) && !r.t.Accountable {
+		r.res.Notes = append(r.res.Notes, scenario+" relies on a commit-after-processing contract and the loadgen envelope; "+r.t.Name+" does not follow it: skipped")
+		return nil
+	}
+	if err := r.env.StartBroker(ctx, BrokerSpec{Topic: r.topic, Partitions: r.o.Partitions, DLQTopic: r.dlq, Memory: 768 << 20, Persist: accounting(scenario)}); err != nil {
 		return err
 	}
 	defer func() {
@@ -285,7 +301,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	case ScenarioRebalance:
 		// A rate the consumers keep up with: any lag alert is then a false page.
 		rate = max(1, r.o.Rate/5)
-	case ScenarioDLQOutage:
+	case ScenarioDLQOutage, ScenarioBrokerRestart:
 		// A rate one member keeps up with, 5 % of it invalid (for the DLQ).
 		rate, invalid = max(1, r.o.Rate/10), "0.05"
 	}
@@ -323,8 +339,11 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	case ScenarioDLQOutage:
 		loss, scenErr = r.dlqOutage(ctx, adm, loadDone)
 		r.res.Loss = loss
+	case ScenarioBrokerRestart:
+		loss, scenErr = r.brokerRestart(ctx, adm, m1, loadDone)
+		r.res.Loss = loss
 	}
-	if scenario != ScenarioDLQOutage {
+	if !accounting(scenario) {
 		select {
 		case loadErr = <-loadDone:
 		case <-time.After(5 * time.Second):
@@ -422,6 +441,7 @@ func (r *run) sample(ctx context.Context) {
 		ms := slices.Clone(r.members)
 		r.mu.Unlock()
 		var consumed float64
+		complete := true // every running member answered its scrape
 		for _, m := range ms {
 			if m.stopping.Load() {
 				continue
@@ -444,6 +464,7 @@ func (r *run) sample(ctx context.Context) {
 			}
 			s, err := Scrape(ctx, r.http, m.MetricsURL)
 			if err != nil {
+				complete = false
 				continue
 			}
 			if v, ok := s.Value("go_memstats_heap_inuse_bytes", nil); ok {
@@ -455,6 +476,11 @@ func (r *run) sample(ctx context.Context) {
 			}
 		}
 		r.res.Consumed = max(r.res.Consumed, consumed)
+		if complete {
+			r.mu.Lock()
+			r.res.Progress = append(r.res.Progress, Point{T: t, V: consumed})
+			r.mu.Unlock()
+		}
 		if as, err := r.prom.ActiveAlerts(ctx); err == nil {
 			for _, a := range as {
 				if !isLagAlert(a) {
@@ -525,7 +551,7 @@ func (r *run) slowKafka(ctx context.Context) error {
 }
 
 func (r *run) control(ctx context.Context, method, path string) error {
-	req, err := http.NewRequestWithContext(ctx, method, r.env.ControlURL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, r.env.ControlURL()+path, nil)
 	if err != nil {
 		return err
 	}
