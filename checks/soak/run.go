@@ -145,11 +145,11 @@ type Result struct {
 	Loss            *Loss            `json:"loss,omitempty"`
 	Restarts        []Restart        `json:"restarts,omitempty"`
 	// Progress is the records consumed by all members so far, sampled every second.
-	Progress []Point `json:"progress,omitempty"`
-	Notes           []string         `json:"notes,omitempty"`
-	Plots           []string         `json:"plots,omitempty"`
-	Findings        []checks.Finding `json:"findings"`
-	Error           string           `json:"error,omitempty"`
+	Progress []Point          `json:"progress,omitempty"`
+	Notes    []string         `json:"notes,omitempty"`
+	Plots    []string         `json:"plots,omitempty"`
+	Findings []checks.Finding `json:"findings"`
+	Error    string           `json:"error,omitempty"`
 }
 
 // Load describes the synthetic load of a scenario.
