@@ -44,7 +44,7 @@ test: deps
 	@echo "== go test"
 	@$(GO) test -count=1 -timeout 25m ./...
 	@echo "== short soak (streamsvc must pass, the audited dashstream-v7 design must fail; skips without a Docker engine)"
-	@SOAK_DURATION=$${SOAK_DURATION:-45s} $(GO) test -tags soak -run TestShortSoak -count=1 -timeout 20m ./checks/soak/
+	@SOAK_DURATION=$${SOAK_DURATION:-45s} $(GO) test -tags soak -run 'TestShortSoak|TestExternalBrokers|TestBrokerContainerRestartKeepsData' -count=1 -timeout 25m ./checks/soak/
 	@$(MAKE) --no-print-directory test-dogfood
 
 ## test-dogfood: verify on this repository must report no error-level finding.

@@ -60,6 +60,10 @@ type Env struct {
 	// controlURL is the broker's fault control API from the host ("" when external).
 	controlURL string
 	external   bool
+	// security holds the Kafka security settings for an external cluster (from the
+	// harness's environment) and secFiles the files they name; both empty otherwise.
+	security map[string]string
+	secFiles []string
 }
 
 // ControlURL returns the broker's fault control API as the host reaches it ("" with an
@@ -84,6 +88,9 @@ func NewEnv(ctx context.Context, root string, log io.Writer, targetNames []strin
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
 	}
 	e := &Env{root: root, log: log, docker: dc, images: map[string]string{}, Brokers: external, external: external != ""}
+	if e.external {
+		e.security, e.secFiles = securityEnv(os.LookupEnv)
+	}
 	for _, name := range targetNames {
 		t, err := LookupTarget(name)
 		if err != nil {
@@ -356,9 +363,9 @@ type Member struct {
 
 // StartMember starts one member of target's consumer group.
 func (e *Env) StartMember(ctx context.Context, t Target, name, topic, dlqTopic, group string, memory int64) (*Member, error) {
-	env := t.Env(e.Brokers, topic, dlqTopic, group)
+	env, mount := e.withSecurity(t.Env(e.Brokers, topic, dlqTopic, group))
 	c, err := e.start(ctx, t.Name+"-"+name, e.images[t.Name], t.Cmd, env, []string{t.HTTPPort}, memory,
-		wait.ForHTTP(t.ReadyPath).WithPort(t.HTTPPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), name, nil)
+		wait.ForHTTP(t.ReadyPath).WithPort(t.HTTPPort).WithForcedIPv4LocalHost().WithStartupTimeout(startTimeout), name, mount)
 	if err != nil {
 		return nil, fmt.Errorf("start %s member %s: %w", t.Name, name, err)
 	}
@@ -433,14 +440,16 @@ func tailLogs(ctx context.Context, c testcontainers.Container) string {
 // RunOnce runs a container to completion (the load generator) and returns its exit code
 // and log tail.
 func (e *Env) RunOnce(ctx context.Context, image string, name string, cmd []string, env map[string]string) (int, string, error) {
-	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image: image, Cmd: cmd, Env: env, Networks: []string{e.net.Name},
-			HostConfigModifier: func(h *container.HostConfig) { h.Resources.Memory = defaultMemory },
-			WaitingFor:         wait.ForExit().WithExitTimeout(24 * time.Hour),
-		},
-		Started: true,
-	})
+	env, mount := e.withSecurity(env)
+	req := testcontainers.ContainerRequest{
+		Image: image, Cmd: cmd, Env: env, Networks: []string{e.net.Name},
+		HostConfigModifier: func(h *container.HostConfig) { h.Resources.Memory = defaultMemory },
+		WaitingFor:         wait.ForExit().WithExitTimeout(24 * time.Hour),
+	}
+	if mount != nil {
+		mount(&req)
+	}
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
 	if err != nil {
 		return -1, "", fmt.Errorf("run %s: %w", name, err)
 	}

@@ -29,7 +29,7 @@ type produced struct {
 // readTopic reads a whole topic from the start (no group) and returns every record's
 // loadgen sequence number, position and validity.
 func (r *run) readTopic(ctx context.Context, topic string) ([]produced, error) {
-	cfg, err := kafkaconf.FromMap(map[string]string{"KAFKA_BROKERS": r.env.Brokers})
+	cfg, err := kafkaconf.FromMap(r.env.ClientEnv())
 	if err != nil {
 		return nil, err
 	}

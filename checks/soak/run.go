@@ -144,6 +144,9 @@ type Result struct {
 	Consumed        float64          `json:"consumed"`
 	Loss            *Loss            `json:"loss,omitempty"`
 	Restarts        []Restart        `json:"restarts,omitempty"`
+	// Broker says what the scenario ran against: the harness's test broker container or
+	// the external cluster of SOAK_BROKERS (with the topics the harness created there).
+	Broker string `json:"broker"`
 	// Progress is the records consumed by all members so far, sampled every second.
 	Progress []Point          `json:"progress,omitempty"`
 	Notes    []string         `json:"notes,omitempty"`
@@ -243,7 +246,8 @@ func (r *Runner) Run(ctx context.Context, target, scenario string) (*Result, err
 	}
 	r.runN++
 	ru := &run{Runner: r, t: t, start: time.Now(),
-		res:   &Result{Target: target, Scenario: scenario, Started: time.Now().UTC(), Limits: r.o.Limits, Findings: []checks.Finding{}},
+		res: &Result{Target: target, Scenario: scenario, Started: time.Now().UTC(), Limits: r.o.Limits, Findings: []checks.Finding{},
+			Broker: "test broker container"},
 		group: fmt.Sprintf("soak-%s-%d", target, r.runN), topic: r.o.Topic, dlq: r.o.Topic + "-dlq",
 		oom: map[string]bool{}, dead: map[string]bool{}, mem: map[string]*Line{}, lag: map[string]*Line{}, alerts: map[string]bool{},
 	}
@@ -262,8 +266,8 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		r.res.Notes = append(r.res.Notes, "slow-kafka needs the test broker's control API; skipped with an external cluster")
 		return nil
 	}
-	if scenario == ScenarioBrokerRestart && r.env.external {
-		r.res.Notes = append(r.res.Notes, "broker-restart restarts the test broker's container; skipped with an external cluster")
+	if r.env.external && (scenario == ScenarioBrokerRestart || scenario == ScenarioDLQOutage) {
+		r.res.Notes = append(r.res.Notes, scenario+" needs the test broker (a restartable container, the fault control API); skipped with an external cluster")
 		return nil
 	}
 	if accounting(scenario) && !r.t.Accountable {
@@ -283,6 +287,12 @@ func (r *run) do(ctx context.Context, scenario string) error {
 		return err
 	}
 	defer cl.Close()
+	if r.env.external {
+		if err := r.externalTopics(ctx, adm); err != nil {
+			return err
+		}
+		defer r.deleteExternalTopics(adm)
+	}
 	if n, err := r.prom.RuleCount(ctx); err == nil {
 		r.res.AlertRules = n
 		if n == 0 {
@@ -357,7 +367,7 @@ func (r *run) do(ctx context.Context, scenario string) error {
 }
 
 func (r *run) admin() (*kadm.Client, *kgo.Client, error) {
-	cfg, err := kafkaconf.FromMap(map[string]string{"KAFKA_BROKERS": r.env.Brokers})
+	cfg, err := kafkaconf.FromMap(r.env.ClientEnv())
 	if err != nil {
 		return nil, nil, err
 	}
