@@ -1,21 +1,126 @@
 package bench
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-// BenchmarkVerifyRepoWarm runs the full `verify` on this repository: the first pass warms
-// the Go build cache, the timed passes are what a pre-commit hook costs.
+// verifyArgs are the arguments of every verify benchmark: the full static run, as a
+// pre-commit hook or CI would run it.
+var verifyArgs = []string{"-format", "json", "-fail-on", "never"}
+
+// runVerifyEnv runs verify on dir with extra environment (STREAMAUDIT_CACHE).
+func runVerifyEnv(b *testing.B, verify, dir string, env ...string) {
+	b.Helper()
+	cmd := exec.Command(verify, append(append([]string(nil), verifyArgs...), dir)...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("verify %s: %v\n%s", dir, err, errb.String())
+	}
+	if out.Len() == 0 {
+		b.Fatalf("verify %s: no report", dir)
+	}
+}
+
+// BenchmarkVerifyRepoWarm runs the full `verify` on this repository twice in a row with
+// nothing changed in between, the result cache on (a directory of its own): the first
+// pass fills it (and warms the Go build cache), the timed passes are what a pre-commit
+// hook costs when nothing changed since the last run (the cache replays the result).
 func BenchmarkVerifyRepoWarm(b *testing.B) {
 	verify := filepath.Join(tools(b), "verify")
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		b.Fatal(err)
 	}
-	runTool(b, verify, "-format", "json", "-fail-on", "never", abs)
+	env := "STREAMAUDIT_CACHE=" + b.TempDir()
+	runVerifyEnv(b, verify, abs, env)
 	b.ResetTimer()
 	for b.Loop() {
-		runTool(b, verify, "-format", "json", "-fail-on", "never", abs)
+		runVerifyEnv(b, verify, abs, env)
 	}
+}
+
+// BenchmarkVerifyRepoCold runs the full `verify` on this repository with the result cache
+// off: every pass loads the Go packages (the module from source, dependencies from export
+// data in the warm Go build cache) and runs every check.
+func BenchmarkVerifyRepoCold(b *testing.B) {
+	verify := filepath.Join(tools(b), "verify")
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runVerifyEnv(b, verify, abs, "STREAMAUDIT_CACHE=off")
+	b.ResetTimer()
+	for b.Loop() {
+		runVerifyEnv(b, verify, abs, "STREAMAUDIT_CACHE=off")
+	}
+}
+
+// oneEditFile is the file BenchmarkVerifyRepoOneEdit edits: a comment line in a leaf
+// package of streamsvc.
+const oneEditFile = "streamsvc/envelope/envelope.go"
+
+// BenchmarkVerifyRepoOneEdit runs the full `verify`, result cache on, on a copy of this
+// repository (its git-listed files, outside git) where one Go file gets a different
+// trailing comment before every pass: the pre-commit case "one file edited since the
+// last run".
+func BenchmarkVerifyRepoOneEdit(b *testing.B) {
+	verify := filepath.Join(tools(b), "verify")
+	dir := repoCopy(b)
+	env := "STREAMAUDIT_CACHE=" + b.TempDir()
+	target := filepath.Join(dir, filepath.FromSlash(oneEditFile))
+	orig, err := os.ReadFile(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runVerifyEnv(b, verify, dir, env)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		edited := fmt.Appendf(append([]byte(nil), orig...), "\n// benchmark edit %d\n", i)
+		if err := os.WriteFile(target, edited, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		runVerifyEnv(b, verify, dir, env)
+	}
+}
+
+// repoCopy copies the repository's tracked and untracked-but-not-ignored files into a
+// temporary directory.
+func repoCopy(b *testing.B) string {
+	b.Helper()
+	cmd := exec.Command("git", "ls-files", "-co", "--exclude-standard", "-z")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		b.Skipf("git ls-files: %v (the one-edit benchmark needs a git work tree)", err)
+	}
+	dir := b.TempDir()
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		src := filepath.Join(root, filepath.FromSlash(name))
+		st, err := os.Lstat(src)
+		if err != nil || !st.Mode().IsRegular() {
+			continue // deleted in the work tree, or a symlink
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, st.Mode().Perm()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
 }

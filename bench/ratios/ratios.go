@@ -83,6 +83,8 @@ var Figures = []Figure{
 	{Name: "lagmon refresh 10000", Subject: "Refresh10000", Unit: "ns/op", Note: "reported, no goal"},
 	{Name: "verify repo warm", Subject: "VerifyRepoWarm", Unit: "ns/op", Goal: 1e9, Note: "pre-commit run on this repo"},
 	{Name: "rules verify/promtool", Subject: "RulesVerify", Baseline: "RulesPromtool", Unit: "ns/op", Goal: 1.0, Higher: false, Note: "on ../shared/corpora"},
+	{Name: "verify repo cold", Subject: "VerifyRepoCold", Unit: "ns/op", Note: "result cache off, Go build cache warm; reported, no goal"},
+	{Name: "verify repo one edit", Subject: "VerifyRepoOneEdit", Unit: "ns/op", Goal: 1e9, Note: "one .go file edited since the last run, result cache on"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.

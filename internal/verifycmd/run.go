@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/streamaudit/streamaudit/checks"
+	"github.com/streamaudit/streamaudit/checks/cache"
 	"github.com/streamaudit/streamaudit/reports"
 )
 
@@ -47,6 +48,7 @@ type options struct {
 	failOn   string
 	changed  bool
 	color    string
+	cache    bool
 }
 
 const usageText = `usage: verify [lint|rules|drift|claims] [flags] [dir]
@@ -130,6 +132,7 @@ func newFlags(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning, info or never")
 	fs.BoolVar(&o.changed, "changed", false, "check only the packages and files changed against HEAD (plus untracked files)")
 	fs.StringVar(&o.color, "color", "auto", "colour in the text format: auto (terminals only), always, never")
+	fs.BoolVar(&o.cache, "cache", true, "replay the result of an earlier run with identical inputs from the result cache ("+cache.EnvVar+": its directory, or off)")
 	return fs
 }
 
@@ -219,7 +222,12 @@ func audit(ctx context.Context, o *options, stdout, stderr io.Writer) (int, erro
 		stages = scope.restrict(ws, stages)
 	}
 
-	rep, ranAny := runStages(ctx, ws, stages, scope, o.group)
+	rc := openResultCache(ctx, o, ws, scope, stderr)
+	rep, ranAny := rc.get()
+	if !ranAny {
+		rep, ranAny = runStages(ctx, ws, stages, scope, o.group)
+		rc.put(ctx, rep, ranAny, stderr)
+	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(stderr, "verify: %s\n", e)
 	}
