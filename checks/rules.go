@@ -133,6 +133,10 @@ var catalogue = []Rule{
 	{ID: "suppression-invalid", Severity: SeverityWarning, Area: "tool", Priority: "P2",
 		Title: "//streamaudit:ignore without a rule or reason",
 		Help:  "Suppressions need a rule ID and a reason: //streamaudit:ignore RULE reason."},
+	{ID: "soak-alert-pending", Severity: SeverityWarning, Area: "soak", Priority: "P0",
+		Title:      "A lag alert went pending after a rebalance while the consumers kept up",
+		Help:       "A lag alert (its query reads a lag gauge, not a failure counter) turned pending during the soak's rebalance scenario, which produces at a rate both members keep up with: nothing lags, so the lag it sees comes from series the members should no longer export or from a threshold below the normal lag. Left for its `for:` duration it pages (`soak-false-alert`). Short soaks end before most `for:` clauses elapse; this is the same false page caught early. Delete the lag series of revoked partitions and alert on lag the member owns.",
+		Acceptance: "Lag gauge doesn't page falsely after a rebalance."},
 }
 
 // Rules returns the catalogue sorted by ID.

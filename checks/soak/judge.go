@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/streamaudit/streamaudit/checks"
+	"github.com/streamaudit/streamaudit/checks/rules"
 )
 
 // MemoryLimits are the stated thresholds of the memory assertion.
@@ -129,6 +130,55 @@ type Alert struct {
 	State  string            `json:"state"`
 	File   string            `json:"file"`
 	Labels map[string]string `json:"labels,omitempty"`
+	// Query is the rule's expression and ForSeconds its `for:` duration.
+	Query      string  `json:"query,omitempty"`
+	ForSeconds float64 `json:"for_seconds,omitempty"`
+}
+
+// claimsLag reports whether an alert says that something lags: its query reads a lag
+// gauge (a metric named for lag that is not a counter, e.g. websocket_kafka_consumer_lag or
+// websocket_kafka_lag_seconds). An alert over a failure counter (..._total) reports
+// something that did happen, not lag. Without a parsable query, the alert's name decides.
+func claimsLag(a Alert) bool {
+	e, err := rules.ParseExpr(a.Query)
+	if a.Query == "" || err != nil {
+		n := strings.ToLower(a.Name)
+		return strings.Contains(n, "lag") && !strings.Contains(n, "fail") && !strings.Contains(n, "error")
+	}
+	for _, s := range rules.Selectors(e) {
+		if n := strings.ToLower(s.Name); strings.Contains(n, "lag") && !strings.HasSuffix(n, "_total") {
+			return true
+		}
+	}
+	return false
+}
+
+// PendingFindings turns lag alerts that went pending in a healthy rebalance into
+// soak-alert-pending warnings, one per alert name.
+func PendingFindings(sub Subject, scenario string, pending []Alert) []checks.Finding {
+	byName := map[string][]Alert{}
+	for _, a := range pending {
+		byName[a.Name] = append(byName[a.Name], a)
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var fs []checks.Finding
+	for _, n := range names {
+		as := byName[n]
+		var series []string
+		for _, a := range as {
+			series = append(series, fmt.Sprintf("t=%.0fs %v", a.T, a.Labels))
+		}
+		fs = append(fs, checks.Finding{Rule: "soak-alert-pending", File: sub.Source, Key: sub.Target + "/" + scenario + "/pending/" + n,
+			Message: fmt.Sprintf("%s, scenario %s: lag alert %s (%s) went pending for %d series while both members kept up; after its for: %.0fs it would page",
+				sub.Target, scenario, n, as[0].File, len(as), as[0].ForSeconds),
+			Evidence: strings.Join(firstN(series, 4), "; ") + "; expr: " + as[0].Query,
+			Fix:      "delete the lag series of revoked or lost partitions in the rebalance callbacks; alert on lag the member owns and has refreshed"})
+	}
+	return fs
 }
 
 // Loss is the data-loss accounting of one scenario.

@@ -3,6 +3,8 @@ package soak
 import (
 	"strings"
 	"testing"
+
+	"github.com/streamaudit/streamaudit/checks"
 )
 
 var testLimits = MemoryLimits{PeakBytes: 200 << 20, SlopeBytesPerSecond: 64 << 10, MinGrowthBytes: 8 << 20, WarmupSeconds: 10, WindowSeconds: 5}
@@ -86,4 +88,67 @@ func sawtooth(n int, floor, amp, period float64) []Point {
 		pts = append(pts, Point{T: float64(i), V: floor + amp*phase})
 	}
 	return pts
+}
+
+func TestClaimsLag(t *testing.T) {
+	for _, tc := range []struct {
+		a    Alert
+		want bool
+	}{
+		{Alert{Name: "WebSocketKafkaConsumerLagHigh", Query: "max by (topic, partition) (websocket_kafka_consumer_lag) > 10000"}, true},
+		{Alert{Name: "KafkaConsumerLagHigh", Query: "max by (instance, topic, partition) (websocket_kafka_lag_seconds) > 600 and max by (instance, topic, partition) (websocket_kafka_lag_watermark_age_seconds) < 120"}, true},
+		{Alert{Name: "KafkaLagRefreshFailing", Query: "sum by (instance) (rate(websocket_kafka_lag_poll_failures_total[5m])) > 0"}, false},
+		{Alert{Name: "WebSocketMessageErrorsHigh", Query: `sum(rate(websocket_kafka_messages_total{status="error"}[5m])) > 0`}, false},
+		{Alert{Name: "ConsumerLagHigh"}, true},                  // no query: the name decides
+		{Alert{Name: "LagRefreshFailing", Query: "((("}, false}, // unparsable: the name decides
+	} {
+		if got := claimsLag(tc.a); got != tc.want {
+			t.Errorf("claimsLag(%s: %q) = %t, want %t", tc.a.Name, tc.a.Query, got, tc.want)
+		}
+	}
+}
+
+// In rebalance a pending lag alert is a warning (soak-alert-pending) unless it also fired
+// (then it is soak-false-alert alone); a pending failure-counter alert is only listed, and
+// under a broker fault every alert is only listed.
+func TestJudgeAlerts(t *testing.T) {
+	lag := Alert{T: 30, Name: "WebSocketKafkaConsumerLagHigh", State: "pending", File: "deploy/prometheus/alerts.yml",
+		Labels: map[string]string{"partition": "4"}, Query: "max by (topic, partition) (websocket_kafka_consumer_lag) > 10000", ForSeconds: 120}
+	refresh := Alert{T: 5, Name: "KafkaLagRefreshFailing", State: "pending", Query: "sum(rate(websocket_kafka_lag_poll_failures_total[5m])) > 0"}
+	stalled := Alert{T: 10, Name: "KafkaConsumerStalled", State: "pending", Query: "max(websocket_kafka_lag_offset_age_seconds) > 300"}
+	stalledFiring := stalled
+	stalledFiring.State, stalledFiring.T = "firing", 20
+	r := &run{res: &Result{Alerts: []Alert{lag, refresh, stalled, stalledFiring}}}
+	paging, pending := r.judgeAlerts(ScenarioRebalance)
+	if len(paging) != 1 || paging[0].Name != "KafkaConsumerStalled" || len(pending) != 1 || pending[0].Name != lag.Name {
+		t.Fatalf("rebalance: paging %+v pending %+v; want KafkaConsumerStalled firing and %s pending", paging, pending, lag.Name)
+	}
+	if len(r.res.Notes) != 2 || !strings.Contains(r.res.Notes[0], "KafkaLagRefreshFailing was pending") {
+		t.Fatalf("notes %q: want the refresh-failure alert and the pending state of the fired one listed", r.res.Notes)
+	}
+	fs := checks.FinishFindings(PendingFindings(Subject{Target: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server"}, ScenarioRebalance, pending))
+	if len(fs) != 1 || fs[0].Rule != "soak-alert-pending" || fs[0].Severity != checks.SeverityWarning ||
+		!strings.Contains(fs[0].Message, "after its for: 120s it would page") || !strings.Contains(fs[0].Evidence, "map[partition:4]") {
+		t.Fatalf("pending findings %+v", fs)
+	}
+	r = &run{res: &Result{Alerts: []Alert{lag, stalledFiring}}}
+	if paging, pending := r.judgeAlerts(ScenarioSlowKafka); len(paging)+len(pending) != 0 || len(r.res.Notes) != 2 {
+		t.Fatalf("slow-kafka: paging %+v pending %+v notes %q; want every alert listed as expected", paging, pending, r.res.Notes)
+	}
+	r = &run{res: &Result{Alerts: []Alert{lag}}}
+	if _, pending := r.judgeAlerts(ScenarioThroughput); len(pending) != 0 {
+		t.Fatalf("throughput: pending %+v; the overloaded member really lags there, pending is not judged", pending)
+	}
+}
+
+func TestSecurityEnv(t *testing.T) {
+	env := map[string]string{"KAFKA_SECURITY_PROTOCOL": "sasl_ssl", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD_FILE": "/run/pw",
+		"KAFKA_SSL_CA_LOCATION": "/etc/ca.pem", "KAFKA_TOPIC": "other", "KAFKA_SSL_KEY_LOCATION": ""}
+	got, files := securityEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if len(got) != 4 || got["KAFKA_TOPIC"] != "" || got["KAFKA_SASL_USERNAME"] != "u" {
+		t.Fatalf("securityEnv = %v; want the four set security variables only", got)
+	}
+	if strings.Join(files, ",") != "/etc/ca.pem,/run/pw" {
+		t.Fatalf("files %v; want the CA and the password file", files)
+	}
 }

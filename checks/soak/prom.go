@@ -186,6 +186,9 @@ type RuleAlert struct {
 	File   string
 	State  string
 	Labels map[string]string
+	// Query is the rule's PromQL expression; For its `for:` duration in seconds.
+	Query string
+	For   float64
 }
 
 // ActiveAlerts lists every pending or firing alert with the file its rule came from.
@@ -205,8 +208,10 @@ func (p *Prometheus) ActiveAlerts(ctx context.Context) ([]RuleAlert, error) {
 			Groups []struct {
 				File  string `json:"file"`
 				Rules []struct {
-					Name   string `json:"name"`
-					Alerts []struct {
+					Name     string  `json:"name"`
+					Query    string  `json:"query"`
+					Duration float64 `json:"duration"`
+					Alerts   []struct {
 						Labels map[string]string `json:"labels"`
 						State  string            `json:"state"`
 					} `json:"alerts"`
@@ -224,7 +229,7 @@ func (p *Prometheus) ActiveAlerts(ctx context.Context) ([]RuleAlert, error) {
 	for _, g := range body.Data.Groups {
 		for _, r := range g.Rules {
 			for _, a := range r.Alerts {
-				out = append(out, RuleAlert{Rule: r.Name, File: g.File, State: a.State, Labels: a.Labels})
+				out = append(out, RuleAlert{Rule: r.Name, File: g.File, State: a.State, Labels: a.Labels, Query: r.Query, For: r.Duration})
 			}
 		}
 	}

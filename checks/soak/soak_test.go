@@ -59,6 +59,10 @@ func TestShortSoak(t *testing.T) {
 	if n := len(got["streamsvc"]); n != 0 {
 		t.Errorf("streamsvc must pass the soak; it has findings %v (see %s/report.md)", got["streamsvc"], o.OutDir)
 	}
+	// A lag alert going pending after the rebalance (soak-alert-pending, a warning) is
+	// reported for the bad design when its stale gauges climb past its threshold within the
+	// run; it is timing-dependent in a 45 s run, so it is logged, not required.
+	t.Logf("dashstream-v7: soak-false-alert %d, soak-alert-pending %d", got["dashstream-v7"]["soak-false-alert"], got["dashstream-v7"]["soak-alert-pending"])
 	for _, rule := range []string{"soak-memory-unbounded", "soak-stale-gauge"} {
 		if contains(o.Targets, "dashstream-v7") && ranAll(o.Scenarios) && got["dashstream-v7"][rule] == 0 {
 			t.Errorf("the audited dashstream-v7 design must be reported with %s; got %v (see %s/report.md)", rule, got["dashstream-v7"], o.OutDir)
