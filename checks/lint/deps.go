@@ -4,13 +4,70 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"iter"
 	"reflect"
 	"sort"
 	"sync"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/streamaudit/streamaudit/analyzers/kafkasecurity"
+	"github.com/streamaudit/streamaudit/checks"
 )
+
+// analyzeGraphs runs the analyzers over roots. With dependencies from source
+// (go.dependencies: source) that is one checker run over the whole graph, as before.
+// With export data, dependencies have no bodies and no declarations to learn from: of
+// our analyzers only kafkasecurity draws anything from them (the "no bodies" fact of
+// their bodiless declarations; see checkerGraph), the others export facts only from
+// function bodies and variable declarations, which the synthetic files do not have. So
+// kafkasecurity runs over the whole graph and the others over the module's own packages
+// only, which spares building SSA (buildssa, for kafkadlqcommit) for ~650 dependencies:
+// the same findings at a fraction of the cost.
+func analyzeGraphs(ws *checks.Workspace, as []*analysis.Analyzer, roots []*packages.Package) ([]*checker.Graph, error) {
+	if !ws.ExportDeps() {
+		g, err := checker.Analyze(as, checkerGraph(roots, true), &checker.Options{})
+		return []*checker.Graph{g}, err
+	}
+	var withDeps, ownOnly []*analysis.Analyzer
+	for _, a := range as {
+		if a.Name == kafkasecurity.Analyzer.Name {
+			withDeps = append(withDeps, a)
+		} else {
+			ownOnly = append(ownOnly, a)
+		}
+	}
+	var graphs []*checker.Graph
+	for _, run := range []struct {
+		as   []*analysis.Analyzer
+		deps bool
+	}{{withDeps, true}, {ownOnly, false}} {
+		if len(run.as) == 0 {
+			continue
+		}
+		g, err := checker.Analyze(run.as, checkerGraph(roots, run.deps), &checker.Options{})
+		if err != nil {
+			return nil, err
+		}
+		graphs = append(graphs, g)
+	}
+	return graphs, nil
+}
+
+// allActions iterates over the actions of every graph.
+func allActions(graphs []*checker.Graph) iter.Seq[*checker.Action] {
+	return func(yield func(*checker.Action) bool) {
+		for _, g := range graphs {
+			for act := range g.All() {
+				if !yield(act) {
+					return
+				}
+			}
+		}
+	}
+}
 
 // checkerGraph returns copies of roots and of every package they reach, ready for
 // analysis/checker, which runs fact-producing analyzers on dependencies too and hands them
@@ -25,7 +82,8 @@ import (
 // analyzers saw before, without parsing or type-checking the dependency (parameter names,
 // doc comments and directives are not in export data). Packages loaded from source are passed
 // through unchanged (shallow copies, so the workspace's packages are never modified).
-func checkerGraph(roots []*packages.Package) []*packages.Package {
+// With deps false, only packages loaded from source are kept (Imports of others dropped).
+func checkerGraph(roots []*packages.Package, deps bool) []*packages.Package {
 	copies := map[*packages.Package]*packages.Package{}
 	var visit func(p *packages.Package) *packages.Package
 	visit = func(p *packages.Package) *packages.Package {
@@ -38,7 +96,9 @@ func checkerGraph(roots []*packages.Package) []*packages.Package {
 		if len(p.Imports) > 0 {
 			c.Imports = make(map[string]*packages.Package, len(p.Imports))
 			for path, imp := range p.Imports {
-				c.Imports[path] = visit(imp)
+				if deps || imp.TypesInfo != nil {
+					c.Imports[path] = visit(imp)
+				}
 			}
 		}
 		if p.TypesInfo == nil && p.Syntax == nil && p.Types != nil {

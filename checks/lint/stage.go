@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
 	"github.com/streamaudit/streamaudit/analyzers"
@@ -70,7 +69,7 @@ func Analyze(ws *checks.Workspace, pkgs []*packages.Package) ([]checks.Finding, 
 		}
 	})
 	panics := guard(as, func(path string) bool { return ownPath[path] })
-	graph, err := checker.Analyze(as, checkerGraph(roots), &checker.Options{})
+	graphs, err := analyzeGraphs(ws, as, roots)
 	if err != nil {
 		return findings, nil, nil, err
 	}
@@ -78,7 +77,7 @@ func Analyze(ws *checks.Workspace, pkgs []*packages.Package) ([]checks.Finding, 
 	bins := newBinaries(ws, pkgs)
 	src := newSources(ws)
 	var clients []checks.KafkaClient
-	for act := range graph.All() {
+	for act := range allActions(graphs) {
 		if !act.IsRoot {
 			continue
 		}
