@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Readiness is the service's readiness: a set of named conditions that each block it.
@@ -67,10 +65,11 @@ func (r *Readiness) update() {
 	}
 }
 
-// Register adds /metrics, /healthz and /readyz to mux. /healthz answers 200 while the
-// process serves HTTP; /readyz answers 503 with the blocking reasons while not ready.
+// Register adds /metrics (m.Handler), /healthz and /readyz to mux. /healthz answers 200
+// while the process serves HTTP; /readyz answers 503 with the blocking reasons while not
+// ready.
 func Register(mux *http.ServeMux, m *Metrics, ready *Readiness) {
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -57,6 +57,8 @@ type Metrics struct {
 	Disconnects      map[string]prometheus.Counter
 	WSMessagesSent   prometheus.Counter
 	Ready            prometheus.Gauge
+
+	sources []Source // served on /metrics next to Registry (AddSource)
 }
 
 // NewMetrics creates the registry with the Go and process collectors, franz-go's kprom

@@ -2,27 +2,76 @@ package lagmon
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"google.golang.org/protobuf/proto"
+)
+
+// Names and help texts of the per-partition gauges (one place for the registry's descs and
+// the direct exposition).
+const (
+	nameLag     = "websocket_kafka_consumer_lag"
+	helpLag     = "Records between the next record to process and the end offset (high watermark; last stable offset under read_committed), clamped at 0."
+	nameLagSecs = "websocket_kafka_lag_seconds"
+	helpLagSecs = "Now minus the timestamp of the next unprocessed record; 0 when caught up (see docs/LAGMON.md when the next record is not fetched yet)."
+	nameOffAge  = "websocket_kafka_lag_offset_age_seconds"
+	helpOffAge  = "Time since the processed position last advanced while lag > 0; 0 when caught up."
+	nameWMAge   = "websocket_kafka_lag_watermark_age_seconds"
+	helpWMAge   = "Age of the end offset used for lag (since assignment when none was observed yet)."
+	nameComAge  = "websocket_kafka_lag_commit_age_seconds"
+	helpComAge  = "Time since the last successful commit (since assignment when none yet)."
 )
 
 var (
 	partLabels  = []string{"topic", "partition"}
-	descLag     = prometheus.NewDesc("websocket_kafka_consumer_lag", "Records between the next record to process and the end offset (high watermark; last stable offset under read_committed), clamped at 0.", partLabels, nil)
-	descLagSecs = prometheus.NewDesc("websocket_kafka_lag_seconds", "Now minus the timestamp of the next unprocessed record; 0 when caught up (see docs/LAGMON.md when the next record is not fetched yet).", partLabels, nil)
-	descOffAge  = prometheus.NewDesc("websocket_kafka_lag_offset_age_seconds", "Time since the processed position last advanced while lag > 0; 0 when caught up.", partLabels, nil)
-	descWMAge   = prometheus.NewDesc("websocket_kafka_lag_watermark_age_seconds", "Age of the end offset used for lag (since assignment when none was observed yet).", partLabels, nil)
-	descComAge  = prometheus.NewDesc("websocket_kafka_lag_commit_age_seconds", "Time since the last successful commit (since assignment when none yet).", partLabels, nil)
+	descLag     = prometheus.NewDesc(nameLag, helpLag, partLabels, nil)
+	descLagSecs = prometheus.NewDesc(nameLagSecs, helpLagSecs, partLabels, nil)
+	descOffAge  = prometheus.NewDesc(nameOffAge, helpOffAge, partLabels, nil)
+	descWMAge   = prometheus.NewDesc(nameWMAge, helpWMAge, partLabels, nil)
+	descComAge  = prometheus.NewDesc(nameComAge, helpComAge, partLabels, nil)
 	descOwned   = prometheus.NewDesc("websocket_kafka_owned_partitions", "Partitions currently assigned to this member.", nil, nil)
 	descLastEnd = prometheus.NewDesc("websocket_kafka_last_poll_timestamp_seconds", "Unix time at which the monitor last obtained end offsets, from a fetch response or a fallback refresh (0: never).", nil, nil)
 )
 
+// partFamily is one per-partition gauge family: its desc (registry path), name and help
+// (direct exposition), and which value of a partition it exports, if any: a count
+// (records) or, with seconds set, a duration in nanoseconds exported in seconds.
+type partFamily struct {
+	name, help string
+	desc       *prometheus.Desc
+	seconds    bool
+	value      func(v *values) (int64, bool)
+	header     []byte // "# HELP ...\n# TYPE ... gauge\n", built in init
+}
+
+// float is the exported value of x (a value of f).
+func (f *partFamily) float(x int64) float64 {
+	if f.seconds {
+		return seconds(x)
+	}
+	return float64(x)
+}
+
+// partFamilies are the per-partition gauges, sorted by name (the order of a gathered
+// exposition; init checks it).
+var partFamilies = [...]partFamily{
+	{name: nameLag, help: helpLag, desc: descLag, value: func(v *values) (int64, bool) { return v.lag, v.lagKnown }},
+	{name: nameComAge, help: helpComAge, desc: descComAge, seconds: true, value: func(v *values) (int64, bool) { return v.commitAge, true }},
+	{name: nameOffAge, help: helpOffAge, desc: descOffAge, seconds: true, value: func(v *values) (int64, bool) { return v.offsetAge, v.lagKnown }},
+	{name: nameLagSecs, help: helpLagSecs, desc: descLagSecs, seconds: true, value: func(v *values) (int64, bool) { return v.lagSecs, v.lagKnown && v.lagSecsKnown }},
+	{name: nameWMAge, help: helpWMAge, desc: descWMAge, seconds: true, value: func(v *values) (int64, bool) { return v.watermarkAge, true }},
+}
+
 // collector computes the per-partition series at scrape time from the slots of the
 // current assignment only: series of partitions no longer owned vanish at once. It never
-// calls Kafka.
+// calls Kafka. Once Monitor.Exposition has handed the per-partition gauges over, it
+// emits only the two scalar gauges; it still describes every gauge, so the registry
+// keeps their names reserved.
 type collector Monitor
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
@@ -34,39 +83,35 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	m := (*Monitor)(c)
 	a := m.current.Load()
-	now := m.now()
 	ch <- prometheus.MustNewConstMetric(descOwned, prometheus.GaugeValue, float64(len(a.order)))
 	ch <- prometheus.MustNewConstMetric(descLastEnd, prometheus.GaugeValue, float64(m.lastEnd.Load())/1e9)
+	if m.direct.Load() {
+		return
+	}
 	m.sampleMu.Lock()
 	defer m.sampleMu.Unlock()
-	order := m.scrape.entries(a)
+	order, vals := m.scrape.sample(m, a)
 	// One allocation for every series of this scrape; each is written straight into the
 	// dto with the slot's label pairs built once per assignment (no per-series label
 	// validation or sorting: the descs are checked in init, and the series go out in the
 	// registry's sort order so its final sort finds them already sorted).
-	series := make([]partSeries, 0, 5*len(order))
-	for _, e := range order {
-		v := m.values(e.slot, now)
-		gauge := func(d *prometheus.Desc, x float64) {
-			series = append(series, partSeries{desc: d, labels: e.labels, value: x})
-			ch <- &series[len(series)-1]
-		}
-		if v.lagKnown {
-			gauge(descLag, float64(v.lag))
-			gauge(descOffAge, seconds(v.offsetAge))
-			if v.lagSecsKnown {
-				gauge(descLagSecs, seconds(v.lagSecs))
+	series := make([]partSeries, 0, len(partFamilies)*len(order))
+	for i, e := range order {
+		for fi := range partFamilies {
+			f := &partFamilies[fi]
+			if x, ok := f.value(&vals[i]); ok {
+				series = append(series, partSeries{desc: f.desc, labels: e.labels, value: f.float(x)})
+				ch <- &series[len(series)-1]
 			}
 		}
-		gauge(descWMAge, seconds(v.watermarkAge))
-		gauge(descComAge, seconds(v.commitAge))
 	}
 }
 
 // init checks each per-partition gauge (the partSeries of Collect) against a (topic,
 // partition) pair through MustNewConstMetric: a desc whose label names change fails at
 // start-up, not at the first scrape, and this is where their value type (gauge) is
-// declared for the metric inventory.
+// declared for the metric inventory. It also checks that partFamilies is sorted by name
+// and builds their text headers.
 func init() {
 	for _, d := range []*prometheus.Desc{descLag, descLagSecs, descOffAge, descWMAge, descComAge} {
 		var m dto.Metric
@@ -76,6 +121,16 @@ func init() {
 		if got := m.GetLabel(); len(got) != 2 || got[0].GetName() != "partition" || got[1].GetName() != "topic" {
 			panic(fmt.Sprintf("lagmon: %s: labels %v, want partition, topic", d, got))
 		}
+	}
+	for i := range partFamilies {
+		f := &partFamilies[i]
+		if i > 0 && partFamilies[i-1].name >= f.name {
+			panic(fmt.Sprintf("lagmon: partFamilies not sorted by name at %s", f.name))
+		}
+		if !model.LegacyValidation.IsValidMetricName(f.name) {
+			panic(fmt.Sprintf("lagmon: %s: not a legacy metric name (the text writer does not quote names)", f.name))
+		}
+		f.header = fmt.Appendf(nil, "# HELP %s %s\n# TYPE %s gauge\n", f.name, helpEscaper.Replace(f.help), f.name)
 	}
 }
 
@@ -97,25 +152,44 @@ func (p *partSeries) Write(out *dto.Metric) error {
 }
 
 // scrapeEntry is a slot with its label pairs (partition, topic: sorted by name as the
-// registry wants them).
+// registry wants them) and the same labels in the text format.
 type scrapeEntry struct {
 	slot   *Slot
 	labels []*dto.LabelPair
+	text   []byte // `{partition="P",topic="T"} `, escaped; shares the cache's arena
+	bad    bool   // the topic is not valid UTF-8: no exposition may carry it
 }
 
 // scrapeCache holds the scrape order of one assignment: sorted by partition label as a
-// string, then topic, which is the order Registry.Gather sorts series into. Guarded by
-// Monitor.sampleMu.
+// string, then topic, which is the order Registry.Gather sorts series into, and the values
+// of the latest scrape. Guarded by Monitor.sampleMu.
 type scrapeCache struct {
 	a     *assignment
 	order []scrapeEntry
+	bad   error // names the topics whose entries are bad, nil if none
+	vals  []values
+}
+
+// sample computes every entry's values at the monitor's now (updating the slots'
+// progress samples); the caller holds m.sampleMu and uses the result until it unlocks.
+func (c *scrapeCache) sample(m *Monitor, a *assignment) ([]scrapeEntry, []values) {
+	order := c.entries(a)
+	now := m.now()
+	if cap(c.vals) < len(order) {
+		c.vals = make([]values, len(order))
+	}
+	vals := c.vals[:len(order)]
+	for i := range order {
+		vals[i] = m.values(order[i].slot, now)
+	}
+	return order, vals
 }
 
 func (c *scrapeCache) entries(a *assignment) []scrapeEntry {
 	if c.a == a && a != nil {
 		return c.order
 	}
-	c.a, c.order = a, nil
+	c.a, c.order, c.bad = a, nil, nil
 	if a == nil {
 		return nil
 	}
@@ -133,6 +207,32 @@ func (c *scrapeCache) entries(a *assignment) []scrapeEntry {
 		}
 		return x.topic < y.topic
 	})
+	var arena []byte
+	var bad []string
+	ends := make([]int, len(order))
+	for i := range order {
+		s := order[i].slot
+		arena = append(arena, `{partition="`...)
+		arena = append(arena, s.label...)
+		arena = append(arena, `",topic="`...)
+		arena = appendEscaped(arena, s.topic)
+		arena = append(arena, `"} `...)
+		ends[i] = len(arena)
+		if !utf8.ValidString(s.topic) {
+			order[i].bad = true
+			bad = append(bad, s.topic)
+		}
+	}
+	start := 0
+	for i, end := range ends {
+		order[i].text = arena[start:end:end] // one arena for every entry's labels
+		start = end
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		bad = slices.Compact(bad)
+		c.bad = fmt.Errorf("lagmon: topic label values %q are not valid UTF-8: their partitions' series are left out", bad)
+	}
 	c.order = order
 	return order
 }

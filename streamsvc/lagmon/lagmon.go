@@ -147,6 +147,7 @@ type Monitor struct {
 
 	sampleMu sync.Mutex  // progress sampling shared by scrapes and Run
 	scrape   scrapeCache // scrape order of the current assignment (under sampleMu)
+	direct   atomic.Bool // per-partition gauges served by an Exposition, not the collector
 }
 
 // New builds a monitor registering its metrics on reg. lister may be nil: then stale

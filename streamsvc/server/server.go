@@ -106,6 +106,7 @@ func New(kc *kafkaconf.Config, o Options) (*Service, error) {
 	if s.lag, err = lagmon.New(o.Lag, s.Metrics.Registry, adm); err != nil {
 		return nil, fmt.Errorf("lag monitor: %w", err)
 	}
+	s.Metrics.AddSource(s.lag.Exposition()) // per-partition gauges outside Registry.Gather
 	s.hubCtx, s.hubStop = context.WithCancel(context.Background())
 	wcfg := o.WS
 	if wcfg.Token == "" {
