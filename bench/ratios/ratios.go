@@ -85,6 +85,10 @@ var Figures = []Figure{
 	{Name: "rules verify/promtool", Subject: "RulesVerify", Baseline: "RulesPromtool", Unit: "ns/op", Goal: 1.0, Higher: false, Note: "on ../shared/corpora"},
 	{Name: "verify repo cold", Subject: "VerifyRepoCold", Unit: "ns/op", Note: "result cache off, Go build cache warm; reported, no goal"},
 	{Name: "verify repo one edit", Subject: "VerifyRepoOneEdit", Unit: "ns/op", Goal: 1e9, Note: "one .go file edited since the last run, result cache on"},
+	{Name: "lagmon scrape HTTP 1000", Subject: "ScrapeHTTP/partitions=1000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics with Prometheus's headers, gzip"},
+	{Name: "lagmon scrape HTTP 10000", Subject: "ScrapeHTTP/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics with Prometheus's headers, gzip"},
+	{Name: "lagmon scrape HTTP 10000 identity", Subject: "ScrapeHTTPIdentity/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics without compression"},
+	{Name: "lagmon scrape HTTP/promhttp 10000", Subject: "ScrapeHTTP/partitions=10000", Baseline: "ScrapeHTTPPromhttp/partitions=10000", Unit: "ns/op", Goal: 0.1, Higher: false, Note: "the same request answered by promhttp over the registry, same run"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.
