@@ -8,14 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // verifyArgs are the arguments of every verify benchmark: the full static run, as a
 // pre-commit hook or CI would run it.
 var verifyArgs = []string{"-format", "json", "-fail-on", "never"}
 
-// runVerifyEnv runs verify on dir with extra environment (STREAMAUDIT_CACHE).
-func runVerifyEnv(b *testing.B, verify, dir string, env ...string) {
+// runVerifyEnv runs verify on dir with extra environment (STREAMAUDIT_CACHE) and returns
+// the CPU time it used (user + system, its go list children included): on a shared
+// machine that is a steadier figure than wall time.
+func runVerifyEnv(b *testing.B, verify, dir string, env ...string) time.Duration {
 	b.Helper()
 	cmd := exec.Command(verify, append(append([]string(nil), verifyArgs...), dir)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -26,6 +29,14 @@ func runVerifyEnv(b *testing.B, verify, dir string, env ...string) {
 	}
 	if out.Len() == 0 {
 		b.Fatalf("verify %s: no report", dir)
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+}
+
+// reportCPU reports the mean CPU time per timed pass as cpu-ns/op.
+func reportCPU(b *testing.B, total time.Duration, passes int) {
+	if passes > 0 {
+		b.ReportMetric(float64(total.Nanoseconds())/float64(passes), "cpu-ns/op")
 	}
 }
 
@@ -42,9 +53,12 @@ func BenchmarkVerifyRepoWarm(b *testing.B) {
 	env := "STREAMAUDIT_CACHE=" + b.TempDir()
 	runVerifyEnv(b, verify, abs, env)
 	b.ResetTimer()
-	for b.Loop() {
-		runVerifyEnv(b, verify, abs, env)
+	var cpu time.Duration
+	n := 0
+	for ; b.Loop(); n++ {
+		cpu += runVerifyEnv(b, verify, abs, env)
 	}
+	reportCPU(b, cpu, n)
 }
 
 // BenchmarkVerifyRepoCold runs the full `verify` on this repository with the result cache
@@ -58,9 +72,12 @@ func BenchmarkVerifyRepoCold(b *testing.B) {
 	}
 	runVerifyEnv(b, verify, abs, "STREAMAUDIT_CACHE=off")
 	b.ResetTimer()
-	for b.Loop() {
-		runVerifyEnv(b, verify, abs, "STREAMAUDIT_CACHE=off")
+	var cpu time.Duration
+	n := 0
+	for ; b.Loop(); n++ {
+		cpu += runVerifyEnv(b, verify, abs, "STREAMAUDIT_CACHE=off")
 	}
+	reportCPU(b, cpu, n)
 }
 
 // oneEditFile is the file BenchmarkVerifyRepoOneEdit edits: a comment line in a leaf
@@ -82,6 +99,8 @@ func BenchmarkVerifyRepoOneEdit(b *testing.B) {
 	}
 	runVerifyEnv(b, verify, dir, env)
 	b.ResetTimer()
+	var cpu time.Duration
+	n := 0
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		edited := fmt.Appendf(append([]byte(nil), orig...), "\n// benchmark edit %d\n", i)
@@ -89,8 +108,10 @@ func BenchmarkVerifyRepoOneEdit(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		runVerifyEnv(b, verify, dir, env)
+		cpu += runVerifyEnv(b, verify, dir, env)
+		n++
 	}
+	reportCPU(b, cpu, n)
 }
 
 // repoCopy copies the repository's tracked and untracked-but-not-ignored files into a

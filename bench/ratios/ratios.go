@@ -89,6 +89,8 @@ var Figures = []Figure{
 	{Name: "lagmon scrape HTTP 10000", Subject: "ScrapeHTTP/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics with Prometheus's headers, gzip"},
 	{Name: "lagmon scrape HTTP 10000 identity", Subject: "ScrapeHTTPIdentity/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics without compression"},
 	{Name: "lagmon scrape HTTP/promhttp 10000", Subject: "ScrapeHTTP/partitions=10000", Baseline: "ScrapeHTTPPromhttp/partitions=10000", Unit: "ns/op", Goal: 0.1, Higher: false, Note: "the same request answered by promhttp over the registry, same run"},
+	{Name: "verify repo cold cpu", Subject: "VerifyRepoCold", Unit: "cpu-ns/op", Note: "CPU time (user+sys, go list included) of the cold run; steadier than wall time on a shared machine"},
+	{Name: "verify repo one edit cpu", Subject: "VerifyRepoOneEdit", Unit: "cpu-ns/op", Note: "CPU time of the one-edit run"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.

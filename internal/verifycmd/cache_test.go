@@ -189,3 +189,33 @@ func TestResultCacheNotUsedForLoadErrors(t *testing.T) {
 		t.Errorf("%d cache entries for a run with go-load findings, want 0", n)
 	}
 }
+
+// TestFixtureSameInBothDependencyModes: on the drifted fixture, loading dependencies from
+// export data (the default) reports exactly what type-checking them from source does
+// (go.dependencies: source, the loader before export data): every finding, inventory entry
+// and claim.
+func TestFixtureSameInBothDependencyModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: type-checks every dependency of the fixture from source")
+	}
+	cfg, err := os.ReadFile(filepath.Join(fixtureV7, ".streamaudit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(cfg), "go:\n", "go:\n  dependencies: source\n", 1)
+	if src == string(cfg) {
+		t.Fatal("the fixture's config has no go: section to extend")
+	}
+	srcCfg := filepath.Join(t.TempDir(), "source.yaml")
+	if err := os.WriteFile(srcCfg, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, export, _ := runV7(t)
+	code, source, stderr := runVerify("-format", "json", "-config", srcCfg, fixtureV7)
+	if code == ExitError {
+		t.Fatalf("go.dependencies: source: exit 2: %s", stderr)
+	}
+	if string(export) != source {
+		t.Errorf("reports differ between go.dependencies export and source:\n--- export:\n%.3000s\n--- source:\n%.3000s", export, source)
+	}
+}
