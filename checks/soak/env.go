@@ -312,17 +312,36 @@ func (e *Env) StopBroker() {
 	e.removeBrokerDir()
 }
 
-// StopBrokerFor stops the broker container (SIGTERM, then SIGKILL after grace; a zero
-// grace kills it at once). The container keeps its name on the network; StartBrokerAgain
+// StopBrokerFor stops the broker container (SIGTERM, then SIGKILL after grace); a zero
+// grace is a crash: SIGKILL at once, no chance to save state. The container keeps its name on the network; StartBrokerAgain
 // starts it again.
 func (e *Env) StopBrokerFor(ctx context.Context, grace time.Duration) error {
 	if e.broker == nil {
 		return errors.New("stop broker: no broker container (external cluster)")
 	}
-	if err := e.broker.Stop(ctx, &grace); err != nil {
-		return fmt.Errorf("stop broker: %w", err)
+	if grace > 0 {
+		if err := e.broker.Stop(ctx, &grace); err != nil {
+			return fmt.Errorf("stop broker: %w", err)
+		}
+		return nil
 	}
-	return nil
+	// A crash: SIGKILL only (docker stop -t 0 would send SIGTERM first).
+	if _, err := e.docker.ContainerKill(ctx, e.broker.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		return fmt.Errorf("kill broker: %w", err)
+	}
+	for deadline := time.Now().Add(stopTimeout); ; {
+		st, err := e.broker.State(ctx)
+		if err != nil {
+			return fmt.Errorf("broker state after kill: %w", err)
+		}
+		if !st.Running {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("broker still running %s after SIGKILL", stopTimeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // StartBrokerAgain starts the stopped broker container and waits until its control API

@@ -154,8 +154,13 @@ func claimsLag(a Alert) bool {
 }
 
 // PendingFindings turns lag alerts that went pending in a healthy rebalance into
-// soak-alert-pending warnings, one per alert name.
-func PendingFindings(sub Subject, scenario string, pending []Alert) []checks.Finding {
+// soak-alert-pending warnings, one per alert name. groupLag, the coordinator's highest
+// per-partition lag over the run, goes into the evidence when sampled.
+func PendingFindings(sub Subject, scenario string, pending []Alert, groupLag []Point) []checks.Finding {
+	truth := ""
+	if len(groupLag) > 0 {
+		truth = fmt.Sprintf("; meanwhile the group's lag per partition (coordinator: end offset - committed) peaked at %.0f records", Peak(groupLag))
+	}
 	byName := map[string][]Alert{}
 	for _, a := range pending {
 		byName[a.Name] = append(byName[a.Name], a)
@@ -175,7 +180,7 @@ func PendingFindings(sub Subject, scenario string, pending []Alert) []checks.Fin
 		fs = append(fs, checks.Finding{Rule: "soak-alert-pending", File: sub.Source, Key: sub.Target + "/" + scenario + "/pending/" + n,
 			Message: fmt.Sprintf("%s, scenario %s: lag alert %s (%s) went pending for %d series while both members kept up; after its for: %.0fs it would page",
 				sub.Target, scenario, n, as[0].File, len(as), as[0].ForSeconds),
-			Evidence: strings.Join(firstN(series, 4), "; ") + "; expr: " + as[0].Query,
+			Evidence: strings.Join(firstN(series, 4), "; ") + truth + "; expr: " + as[0].Query,
 			Fix:      "delete the lag series of revoked or lost partitions in the rebalance callbacks; alert on lag the member owns and has refreshed"})
 	}
 	return fs

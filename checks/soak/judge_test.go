@@ -126,9 +126,9 @@ func TestJudgeAlerts(t *testing.T) {
 	if len(r.res.Notes) != 2 || !strings.Contains(r.res.Notes[0], "KafkaLagRefreshFailing was pending") {
 		t.Fatalf("notes %q: want the refresh-failure alert and the pending state of the fired one listed", r.res.Notes)
 	}
-	fs := checks.FinishFindings(PendingFindings(Subject{Target: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server"}, ScenarioRebalance, pending))
+	fs := checks.FinishFindings(PendingFindings(Subject{Target: "dashstream-v7", Source: "fixtures/dashstream-v7/cmd/websocket-server"}, ScenarioRebalance, pending, []Point{{T: 1, V: 900}, {T: 2, V: 1200}, {T: 3, V: 300}}))
 	if len(fs) != 1 || fs[0].Rule != "soak-alert-pending" || fs[0].Severity != checks.SeverityWarning ||
-		!strings.Contains(fs[0].Message, "after its for: 120s it would page") || !strings.Contains(fs[0].Evidence, "map[partition:4]") {
+		!strings.Contains(fs[0].Message, "after its for: 120s it would page") || !strings.Contains(fs[0].Evidence, "map[partition:4]") || !strings.Contains(fs[0].Evidence, "peaked at 1200 records") {
 		t.Fatalf("pending findings %+v", fs)
 	}
 	r = &run{res: &Result{Alerts: []Alert{lag, stalledFiring}}}

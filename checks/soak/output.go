@@ -178,8 +178,12 @@ func Markdown(fig Figures, all []checks.Finding, errs []string) string {
 			if rs.RecoverySeconds < 0 {
 				rec = "**not consuming a minute later**"
 			}
-			fmt.Fprintf(&b, "- broker restart #%d: stopped at t=%.0fs (SIGTERM, %.0f s grace), back at t=%.0fs (%.1f s down), restored its data: %t; %s\n",
-				i+1, rs.StoppedAt, rs.GraceSeconds, rs.BackAt, rs.BackAt-rs.StoppedAt, rs.Restored, rec)
+			how := fmt.Sprintf("SIGTERM, %.0f s grace", rs.GraceSeconds)
+			if rs.GraceSeconds == 0 {
+				how = "SIGKILL: a crash"
+			}
+			fmt.Fprintf(&b, "- broker restart #%d: stopped at t=%.0fs (%s), back at t=%.0fs (%.1f s down), restored its data: %t; %s\n",
+				i+1, rs.StoppedAt, how, rs.BackAt, rs.BackAt-rs.StoppedAt, rs.Restored, rec)
 		}
 		if l := r.Loss; l != nil {
 			fmt.Fprintf(&b, "- records: produced %d, processed %d, in the DLQ %d, lost %d, never processed %d, acknowledged but not in the topic %d, duplicates %d, redelivered %d\n",

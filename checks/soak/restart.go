@@ -19,7 +19,8 @@ type Restart struct {
 	// and the restarted broker's control API answered.
 	StoppedAt float64 `json:"stopped_at"`
 	BackAt    float64 `json:"back_at"`
-	// GraceSeconds is how long the broker had to shut down on SIGTERM before a SIGKILL.
+	// GraceSeconds is how long the broker had to shut down on SIGTERM before a SIGKILL;
+	// 0 is a crash (SIGKILL at once, no shutdown save).
 	GraceSeconds float64 `json:"grace_seconds"`
 	// Restored: the broker reported state restored from its data directory.
 	Restored bool `json:"restored"`
@@ -29,10 +30,11 @@ type Restart struct {
 }
 
 // brokerRestart runs the load with a share of invalid records (for the DLQ), stops the
-// broker (SIGTERM: kfake saves its state) at a third and at two thirds of the run, keeps
-// it down for a few seconds, starts the same container again (same name and port on the
-// soak network, same data directory), measures how long the member takes to consume
-// again, and at the end accounts for every produced sequence number.
+// broker at a third (SIGTERM: kfake saves its state) and kills it at two thirds of the run
+// (SIGKILL: it recovers from what it wrote as it went), keeps it down for a few seconds,
+// starts the same container again (same name and port on the soak network, same data
+// directory), measures how long the member takes to consume again, and at the end
+// accounts for every produced sequence number.
 func (r *run) brokerRestart(ctx context.Context, adm *kadm.Client, m1 *Member, loadDone <-chan error) (*Loss, error) {
 	n := 2
 	if r.o.Duration < 30*time.Second {
@@ -44,10 +46,16 @@ func (r *run) brokerRestart(ctx context.Context, adm *kadm.Client, m1 *Member, l
 		if err := r.hold(ctx, time.Until(at)); err != nil {
 			return nil, err
 		}
-		rs := Restart{StoppedAt: r.now(), GraceSeconds: stopTimeout.Seconds()}
-		r.mark(fmt.Sprintf("broker stop #%d", i))
-		r.logf("stopping the broker (#%d, SIGTERM, %s grace)", i, stopTimeout)
-		if err := r.env.StopBrokerFor(ctx, stopTimeout); err != nil {
+		// The last of two restarts is a crash: SIGKILL, no shutdown save; kfake recovers from
+		// its segment files and its commit log.
+		grace, how := stopTimeout, "stop"
+		if n > 1 && i == n {
+			grace, how = 0, "kill"
+		}
+		rs := Restart{StoppedAt: r.now(), GraceSeconds: grace.Seconds()}
+		r.mark(fmt.Sprintf("broker %s #%d", how, i))
+		r.logf("stopping the broker (#%d, %s, %s grace)", i, how, grace)
+		if err := r.env.StopBrokerFor(ctx, grace); err != nil {
 			return nil, err
 		}
 		if err := r.hold(ctx, down); err != nil {

@@ -19,8 +19,9 @@ import (
 )
 
 // The persistent broker container keeps records and committed offsets across a stop and
-// start of the same container (what the broker-restart scenario relies on), and clients
-// reach it again under the same advertised name.
+// start of the same container, and across a crash (SIGKILL) and start (what the
+// broker-restart scenario relies on), and clients reach it again under the same advertised
+// name.
 func TestBrokerContainerRestartKeepsData(t *testing.T) {
 	PrepareEnv()
 	testcontainers.SkipIfProviderIsNotHealthy(t)
@@ -88,5 +89,38 @@ func TestBrokerContainerRestartKeepsData(t *testing.T) {
 	}
 	if o, ok := offs.Lookup("t", 0); !ok || o.At != 7 {
 		t.Fatalf("committed offset of g on t/0 after the restart: %+v, want 7", o)
+	}
+
+	// A crash (SIGKILL, no shutdown save): what was acknowledged and committed before it
+	// is still there, recovered from the segment files and the commit log.
+	commit = kadm.Offsets{}
+	commit.Add(kadm.Offset{Topic: "t", Partition: 0, At: 9, LeaderEpoch: -1})
+	if _, err := adm.CommitOffsets(ctx, "g", commit); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.StopBrokerFor(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.StartBrokerAgain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if restored, err := r.brokerRestored(ctx); err != nil || !restored {
+		t.Fatalf("broker state after a crash: restored %t, %v", restored, err)
+	}
+	ends, err = adm.ListEndOffsets(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total = 0
+	ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+	if total != 60 {
+		t.Fatalf("after a crash the topic ends at %d records in all, want the 60 acknowledged", total)
+	}
+	offs, err = adm.FetchOffsets(ctx, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := offs.Lookup("t", 0); !ok || o.At != 9 {
+		t.Fatalf("committed offset of g on t/0 after a crash: %+v, want 9", o)
 	}
 }

@@ -147,6 +147,10 @@ type Result struct {
 	// Broker says what the scenario ran against: the harness's test broker container or
 	// the external cluster of SOAK_BROKERS (with the topics the harness created there).
 	Broker string `json:"broker"`
+	// GroupLag (rebalance) is the group's highest per-partition lag as the coordinator sees
+	// it (end offset - committed offset), sampled every second: what the members' lag
+	// gauges should say, give or take one commit interval.
+	GroupLag []Point `json:"group_lag,omitempty"`
 	// Progress is the records consumed by all members so far, sampled every second.
 	Progress []Point          `json:"progress,omitempty"`
 	Notes    []string         `json:"notes,omitempty"`
@@ -226,6 +230,9 @@ type run struct {
 	mem     map[string]*Line
 	lag     map[string]*Line
 	alerts  map[string]bool
+	// groupLag is the coordinator's view in rebalance: the highest per-partition lag
+	// (end offset - committed offset) of the group, sampled every second.
+	groupLag []Point
 }
 
 func (r *run) now() float64 { return time.Since(r.start).Seconds() }
@@ -320,6 +327,10 @@ func (r *run) do(ctx context.Context, scenario string) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); r.sample(sctx) }()
+	if scenario == ScenarioRebalance {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.sampleGroupLag(sctx, adm) }()
+	}
 
 	count := int64(rate) * int64(r.o.Duration.Seconds())
 	r.res.Load = Load{Requested: count, Rate: rate, RecordSize: r.o.RecordSize}
@@ -503,6 +514,39 @@ func (r *run) sample(ctx context.Context) {
 				r.alerts[key] = true
 				r.res.Alerts = append(r.res.Alerts, Alert{T: t, Name: a.Rule, State: a.State, File: relPath(r.o.Root, a.File), Labels: a.Labels, Query: a.Query, ForSeconds: a.For})
 			}
+		}
+	}
+}
+
+// sampleGroupLag records, every second, the group's highest per-partition lag on the
+// soak topic from the coordinator (end offset minus committed offset).
+func (r *run) sampleGroupLag(ctx context.Context, adm *kadm.Client) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		lags, err := adm.Lag(lctx, r.group)
+		cancel()
+		if err != nil {
+			continue
+		}
+		top, seen := int64(0), false
+		lags.Each(func(l kadm.DescribedGroupLag) {
+			for _, ps := range l.Lag[r.topic] {
+				if ps.Err == nil {
+					top, seen = max(top, ps.Lag), true
+				}
+			}
+		})
+		if seen {
+			r.mu.Lock()
+			r.groupLag = append(r.groupLag, Point{T: r.now(), V: float64(top)})
+			r.mu.Unlock()
 		}
 	}
 }
@@ -746,10 +790,14 @@ func (r *run) judge(ctx context.Context, scenario string, loss *Loss) {
 	for _, n := range lnames {
 		r.res.Lag = append(r.res.Lag, *r.lag[n])
 	}
+	if len(r.groupLag) > 0 {
+		r.res.GroupLag = r.groupLag
+		r.res.Lag = append(r.res.Lag, Line{Name: "group max (coordinator)", Points: r.groupLag})
+	}
 	sub := Subject{Target: r.t.Name, Source: r.t.Source}
 	paging, pending := r.judgeAlerts(scenario)
 	fs := Findings(sub, scenario, r.res.MemoryVerdicts, r.res.Ownership, paging, loss)
-	r.res.Findings = checks.FinishFindings(append(fs, PendingFindings(sub, scenario, pending)...))
+	r.res.Findings = checks.FinishFindings(append(fs, PendingFindings(sub, scenario, pending, r.res.GroupLag)...))
 }
 
 // judgeAlerts sorts the lag alerts seen during a scenario. A lag alert pages falsely when
