@@ -46,35 +46,57 @@ func tools(b *testing.B) string {
 // vetPackages are the packages both vet benchmarks check.
 const vetPackages = "./streamsvc/..."
 
-// benchVet runs go vet on vetPackages. go vet caches results per package and analyzer
+// benchVet runs go vet on pkgs in dir. go vet caches results per package and analyzer
 // configuration, and -c (context lines) is not part of the key: every iteration sets an
 // analyzer flag to a new value that matches nothing (plain vet: -printf.funcs; kafkavet:
 // -kafkasecurity.providers), so both sides really analyse, dependencies included, instead
 // of replaying the cache.
-func benchVet(b *testing.B, vettool, nonceFlag string) {
+func benchVet(b *testing.B, dir, pkgs, vettool, nonceFlag string) {
 	args := []string{"vet"}
 	if vettool != "" {
 		args = append(args, "-vettool="+vettool)
 	}
 	base := time.Now().UnixNano() % 1e9
 	for i := int64(0); b.Loop(); i++ {
-		cmd := exec.Command("go", append(args, fmt.Sprintf("-%s=example.com/benchnonce.F%d", nonceFlag, base+i), vetPackages)...)
-		cmd.Dir = root
+		cmd := exec.Command("go", append(args, fmt.Sprintf("-%s=example.com/benchnonce.F%d", nonceFlag, base+i), pkgs)...)
+		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
 			// Findings make vet exit 1; anything else is a broken benchmark.
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-				b.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out.String())
+				b.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out.String())
 			}
 		}
 	}
 }
 
-func BenchmarkVetPlain(b *testing.B) { benchVet(b, "", "printf.funcs") }
+func BenchmarkVetPlain(b *testing.B) { benchVet(b, root, vetPackages, "", "printf.funcs") }
 
 func BenchmarkVetKafkavet(b *testing.B) {
-	benchVet(b, filepath.Join(tools(b), "kafkavet"), "kafkasecurity.providers")
+	benchVet(b, root, vetPackages, filepath.Join(tools(b), "kafkavet"), "kafkasecurity.providers")
+}
+
+// extRepo returns the Go module the *Ext benchmarks vet: BENCH_EXT_REPO, a repository
+// copied outside this one (docs/PERFORMANCE.md names the one measured). Its modules must
+// already be in the module cache or reachable through the proxy.
+func extRepo(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("BENCH_EXT_REPO")
+	if dir == "" {
+		b.Skip("BENCH_EXT_REPO not set: set it to a Go module outside this repository (e.g. a copy of github.com/redpanda-data/kminion) to compare kafkavet with go vet on ./... there")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		b.Skipf("BENCH_EXT_REPO=%s is not a Go module: %v", dir, err)
+	}
+	return dir
+}
+
+func BenchmarkVetPlainExt(b *testing.B) { benchVet(b, extRepo(b), "./...", "", "printf.funcs") }
+
+func BenchmarkVetKafkavetExt(b *testing.B) {
+	dir := extRepo(b)
+	benchVet(b, dir, "./...", filepath.Join(tools(b), "kafkavet"), "kafkasecurity.providers")
 }
 
 // corpusRules copies every rule file of the shared corpus (a top-level groups: key) into

@@ -14,6 +14,7 @@ import (
 
 	"github.com/streamaudit/streamaudit/analyzers/internal/directive"
 	"github.com/streamaudit/streamaudit/analyzers/internal/kafkalib"
+	"github.com/streamaudit/streamaudit/analyzers/internal/kafkareach"
 )
 
 // Rule is the streamaudit rule ID this analyzer reports.
@@ -38,6 +39,7 @@ func New(o Options) *analysis.Analyzer {
 		Run:              r.run,
 		RunDespiteErrors: true,
 		FactTypes:        []analysis.Fact{new(flagsFact)},
+		Requires:         []*analysis.Analyzer{kafkareach.Analyzer},
 	}
 	a.Flags.Init("kafkaclienv", flag.ContinueOnError)
 	a.Flags.BoolVar(&r.honor, "ignore-directives", o.HonorIgnore, "honour //streamaudit:ignore kafka-cli-env comments")
@@ -124,6 +126,10 @@ type checker struct {
 
 func (r *runner) run(pass *analysis.Pass) (any, error) {
 	if pass.TypesInfo == nil {
+		return nil, nil
+	}
+	if r := kafkareach.Of(pass); !r.Kafka && !r.Flags {
+		// No flag definition, command, group id or imported flags fact can exist here.
 		return nil, nil
 	}
 	c := &checker{pass: pass, info: pass.TypesInfo, rep: &directive.Reporter{Pass: pass, Rule: Rule, Honor: r.honor}, assigned: map[types.Object][]ast.Expr{}}

@@ -11,10 +11,12 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/streamaudit/streamaudit/analyzers/internal/directive"
 	"github.com/streamaudit/streamaudit/analyzers/internal/kafkalib"
+	"github.com/streamaudit/streamaudit/analyzers/internal/kafkareach"
 )
 
 // Rule is the streamaudit rule ID this analyzer reports.
@@ -33,10 +35,14 @@ var Analyzer = New(Options{HonorIgnore: true})
 func New(o Options) *analysis.Analyzer {
 	r := &runner{honor: o.HonorIgnore}
 	a := &analysis.Analyzer{
-		Name:      "kafkadlqcommit",
-		Doc:       "report offset commits that run although the dead-letter send failed (rule kafka-dlq-commit)",
-		URL:       "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-dlq-commit",
-		Requires:  []*analysis.Analyzer{buildssa.Analyzer},
+		Name: "kafkadlqcommit",
+		Doc:  "report offset commits that run although the dead-letter send failed (rule kafka-dlq-commit)",
+		URL:  "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-dlq-commit",
+		// Not buildssa itself: as a prerequisite it would build SSA for every package of
+		// the dependency graph (the standard library included) under go vet. run builds it
+		// only for packages that reach a Kafka library; ctrlflow supplies the no-return
+		// facts buildssa uses to end blocks after calls such as log.Fatal.
+		Requires:  []*analysis.Analyzer{kafkareach.Analyzer, ctrlflow.Analyzer},
 		FactTypes: []analysis.Fact{new(funcFact)},
 		Run:       r.run,
 	}
@@ -109,10 +115,17 @@ type pkg struct {
 }
 
 func (r *runner) run(pass *analysis.Pass) (any, error) {
-	if kafkalib.IsKafka(kafkalib.Short(pass.Pkg.Path())) {
+	if kafkalib.IsKafka(kafkalib.Short(pass.Pkg.Path())) || !kafkareach.Of(pass).Kafka {
+		// Without a Kafka library there is no send or commit to find, and no fact to export.
 		return nil, nil
 	}
-	s, ok := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
+	// buildssa's Run reads only the pass's syntax, types and ctrlflow's result (a
+	// prerequisite of this analyzer), so it can build this package's SSA on demand.
+	res, err := buildssa.Analyzer.Run(pass)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := res.(*buildssa.SSA)
 	if !ok || s == nil {
 		return nil, nil
 	}

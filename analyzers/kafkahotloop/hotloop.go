@@ -12,6 +12,7 @@ import (
 
 	"github.com/streamaudit/streamaudit/analyzers/internal/directive"
 	"github.com/streamaudit/streamaudit/analyzers/internal/kafkalib"
+	"github.com/streamaudit/streamaudit/analyzers/internal/kafkareach"
 )
 
 // Rule is the streamaudit rule ID this analyzer reports.
@@ -34,6 +35,7 @@ func New(o Options) *analysis.Analyzer {
 		Doc:              "report broker round trips and goroutine launches inside Kafka poll loops (rule kafka-hotloop)",
 		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-hotloop",
 		FactTypes:        []analysis.Fact{new(funcFact)},
+		Requires:         []*analysis.Analyzer{kafkareach.Analyzer},
 		Run:              r.run,
 		RunDespiteErrors: true,
 	}
@@ -158,6 +160,10 @@ func (r *runner) run(pass *analysis.Pass) (any, error) {
 	if pass.TypesInfo == nil || kafkalib.IsKafka(kafkalib.Short(pass.Pkg.Path())) {
 		return nil, nil
 	}
+	if !kafkareach.Of(pass).Kafka {
+		spawnsOnly(pass)
+		return nil, nil
+	}
 	p := &pkg{pass: pass, decls: map[*types.Func]*ast.FuncDecl{}, sum: map[*types.Func]*funcFact{},
 		rep: &directive.Reporter{Pass: pass, Rule: Rule, Honor: r.honor}, seen: map[ast.Node]bool{}}
 	for _, f := range pass.Files {
@@ -179,6 +185,34 @@ func (r *runner) run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// spawnsOnly is run for a package that reaches no Kafka library: it can contain no poll
+// loop, round trip or poll, so the only summary it can have is Spawns (a go statement in
+// the function's body), which is all it exports.
+func spawnsOnly(pass *analysis.Pass) {
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			if !ok {
+				continue
+			}
+			spawns := false
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if _, ok := n.(*ast.GoStmt); ok {
+					spawns = true
+				}
+				return !spawns
+			})
+			if spawns {
+				pass.ExportObjectFact(fn, &funcFact{Spawns: true})
+			}
+		}
+	}
 }
 
 func (p *pkg) fact(fn *types.Func) *funcFact {

@@ -9,5 +9,5 @@ import (
 )
 
 func TestHotLoop(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), kafkahotloop.Analyzer, "hotloop")
+	analysistest.Run(t, analysistest.TestData(), kafkahotloop.Analyzer, "hotloop", "workpool")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/streamaudit/streamaudit/analyzers/internal/directive"
 	"github.com/streamaudit/streamaudit/analyzers/internal/kafkalib"
+	"github.com/streamaudit/streamaudit/analyzers/internal/kafkareach"
 )
 
 // Rule is the streamaudit rule ID this analyzer reports.
@@ -47,6 +48,7 @@ func New(o Options) *analysis.Analyzer {
 		URL:              "https://github.com/streamaudit/streamaudit/blob/main/docs/CHECKS.md#kafka-security",
 		FactTypes:        []analysis.Fact{new(funcFact), new(varFact), new(pkgFact)},
 		ResultType:       reflect.TypeOf((*Result)(nil)),
+		Requires:         []*analysis.Analyzer{kafkareach.Analyzer},
 		Run:              cfg.run,
 		RunDespiteErrors: true,
 	}
@@ -159,12 +161,66 @@ func (*pkgFact) AFact()           {}
 func (f *pkgFact) String() string { return "kafkasecurity(no-bodies)" }
 
 func (c *config) run(pass *analysis.Pass) (any, error) {
+	if !kafkareach.Of(pass).Kafka && !c.declaresProvider(pass) {
+		c.exportNoBodies(pass)
+		return &Result{}, nil
+	}
 	p := newPkgState(pass, c)
 	p.index()
 	p.infer()
 	res := p.check()
 	p.exportFacts()
 	return res, nil
+}
+
+// declaresProvider reports whether the package declares a security provider (directive or
+// -providers flag). A package that reaches no Kafka library has no client, option or
+// config to evaluate, so its only facts can come from such declarations (and NoBodies).
+func (c *config) declaresProvider(pass *analysis.Pass) bool {
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			if directive.IsSecurityProvider(fd) {
+				return true
+			}
+			if len(c.providers) > 0 && pass.TypesInfo != nil {
+				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok && c.providers[fn.FullName()] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// exportNoBodies exports pkgFact as exportFacts does (functions declared, none with a
+// body), for packages that skip the analysis.
+func (c *config) exportNoBodies(pass *analysis.Pass) {
+	if pass.TypesInfo == nil {
+		return
+	}
+	decls := false
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			if _, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); !ok {
+				continue
+			}
+			if fd.Body != nil {
+				return
+			}
+			decls = true
+		}
+	}
+	if decls {
+		pass.ExportPackageFact(&pkgFact{NoBodies: true})
+	}
 }
 
 // bitOf maps a parameter index (-1 receiver) to its bit.

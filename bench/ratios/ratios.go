@@ -91,6 +91,7 @@ var Figures = []Figure{
 	{Name: "lagmon scrape HTTP/promhttp 10000", Subject: "ScrapeHTTP/partitions=10000", Baseline: "ScrapeHTTPPromhttp/partitions=10000", Unit: "ns/op", Goal: 0.1, Higher: false, Note: "the same request answered by promhttp over the registry, same run"},
 	{Name: "verify repo cold cpu", Subject: "VerifyRepoCold", Unit: "cpu-ns/op", Note: "CPU time (user+sys, go list included) of the cold run; steadier than wall time on a shared machine"},
 	{Name: "verify repo one edit cpu", Subject: "VerifyRepoOneEdit", Unit: "cpu-ns/op", Note: "CPU time of the one-edit run"},
+	{Name: "vet kafkavet/plain ext-repo", Subject: "VetKafkavetExt", Baseline: "VetPlainExt", Unit: "ns/op", Goal: 1.0, Higher: false, Note: "go vet ./... in BENCH_EXT_REPO, a public repository copied outside this one"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.

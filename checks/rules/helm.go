@@ -5,9 +5,60 @@ import (
 	"strings"
 )
 
-// helmOnly matches template actions that only Helm (never a Prometheus alert template)
-// uses: chart values and objects, includes, YAML helpers and template comments.
-var helmOnly = regexp.MustCompile(`\{\{-?\s*(?:/\*|.*?(?:\.Values\b|\.Release\.|\.Chart\.|\.Capabilities\b|\.Files\.|\binclude\s+"|\btemplate\s+"|\btoYaml\b|\bnindent\b|\btpl\b|\brequired\s+"|\$\.Values))`)
+// helmWords are what only Helm (never a Prometheus alert template) uses after a template
+// action's `{{`: chart values and objects, includes and YAML helpers. helmOnly adds
+// template comments.
+var helmWords = regexp.MustCompile(`\.Values\b|\.Release\.|\.Chart\.|\.Capabilities\b|\.Files\.|\binclude\s+"|\btemplate\s+"|\btoYaml\b|\bnindent\b|\btpl\b|\brequired\s+"|\$\.Values`)
+
+// helmOnly reports whether line (without "\n") holds a template action only Helm uses: a `{{` followed
+// (anywhere later on the line) by one of helmWords, or a template comment `{{/*` (also
+// `{{- /*`). It is what the regexp
+//
+//	\{\{-?\s*(?:/\*|.*?(?:helmWords))
+//
+// matches, without that regexp's backtracking over every `{{` of every annotation.
+func helmOnly(line string) bool {
+	i := strings.Index(line, "{{")
+	if i < 0 {
+		return false
+	}
+	// The character before line[i+2:] is '{', a non-word character, so \b at the start
+	// of the rest means what it means in the whole line.
+	if rest := line[i+2:]; mayHaveHelmWord(rest) && helmWords.MatchString(rest) {
+		return true
+	}
+	for ; i >= 0; i = next(line, i) {
+		rest := strings.TrimLeft(strings.TrimPrefix(line[i+2:], "-"), " \t\n\f\r")
+		if strings.HasPrefix(rest, "/*") {
+			return true
+		}
+	}
+	return false
+}
+
+// helmLiterals holds a literal that each alternative of helmWords contains.
+var helmLiterals = []string{".Values", ".Release.", ".Chart.", ".Capabilities", ".Files.", "include", "template", "toYaml", "nindent", "tpl", "required"}
+
+// mayHaveHelmWord is a cheap pre-filter for helmWords: most `{{` lines are alert
+// annotations ({{ $labels.job }}) that contain none of its literals.
+func mayHaveHelmWord(s string) bool {
+	for _, w := range helmLiterals {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// next returns the index of the next `{{` after the one at i (overlapping ones
+// included), or -1.
+func next(s string, i int) int {
+	j := strings.Index(s[i+1:], "{{")
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
 
 var (
 	blockIndicator = regexp.MustCompile(`:\s*[|>][-+0-9]*\s*(#.*)?$`)
@@ -37,7 +88,7 @@ func helmTemplate(data []byte) *Problem {
 			if structuralKeys[blockKey] && strings.Contains(t, "{{") {
 				return helmProblem(i+1, "template action inside `"+blockKey+"`")
 			}
-			if helmOnly.MatchString(t) {
+			if helmOnly(t) {
 				return helmProblem(i+1, "Helm template action")
 			}
 			continue
@@ -46,7 +97,7 @@ func helmTemplate(data []byte) *Problem {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if helmOnly.MatchString(t) {
+		if helmOnly(t) {
 			return helmProblem(i+1, "Helm template action")
 		}
 		if strings.HasPrefix(t, "{{") {

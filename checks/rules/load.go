@@ -256,7 +256,10 @@ func (f *File) loadDoc(data []byte, lines []string, doc *yaml.Node, first bool) 
 			return // Prometheus reads only the first document of a rule file (and warns)
 		}
 		f.Kind = KindPlain
-		f.parseRules(data, "")
+		if doc.Kind != yaml.DocumentNode {
+			doc = nil // an item of a List: rulefmt and the model read the file's first document
+		}
+		f.parseRules(data, "", doc)
 	}
 }
 
@@ -285,7 +288,7 @@ func (f *File) loadRegion(lines []string, key, val *yaml.Node, source string) {
 			f.Problems = append(f.Problems, Problem{Line: key.Line, Column: key.Column, Msg: err.Error()})
 			return
 		}
-		f.parseRules(append(bytes.Repeat([]byte("\n"), key.Line-1), out...), source)
+		f.parseRules(append(bytes.Repeat([]byte("\n"), key.Line-1), out...), source, nil)
 		return
 	}
 	var b strings.Builder
@@ -303,7 +306,7 @@ func (f *File) loadRegion(lines []string, key, val *yaml.Node, source string) {
 			b.WriteByte('\n')
 		}
 	}
-	f.parseRules([]byte(b.String()), source)
+	f.parseRules([]byte(b.String()), source, nil)
 }
 
 // loadScalarRules parses rule YAML held in a string value (ConfigMap data).
@@ -336,7 +339,7 @@ func (f *File) loadScalarRules(lines []string, key, val *yaml.Node, source strin
 			text = b.String()
 		}
 	}
-	f.parseRules(append(bytes.Repeat([]byte("\n"), offset), text...), source)
+	f.parseRules(append(bytes.Repeat([]byte("\n"), offset), text...), source, nil)
 }
 
 func hasKey(n *yaml.Node, key string) bool {
@@ -349,20 +352,61 @@ func leading(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
 var discard = slog.New(slog.DiscardHandler)
 
 // parseRules validates content with rulefmt (as Prometheus and promtool do) and builds
-// the model from the YAML nodes.
-func (f *File) parseRules(content []byte, source string) {
-	_, errs := rulefmt.Parse(content, false, model.UTF8Validation, promQL, discard)
-	var node yaml.Node
-	if err := yaml.Unmarshal(content, &node); err != nil {
-		if len(errs) == 0 {
-			f.Problems = append(f.Problems, yamlProblem(err))
+// the model from the YAML nodes. doc, when not nil, is content's first document as
+// decodeDocs already parsed it (a plain rule file), so it is not parsed again.
+func (f *File) parseRules(content []byte, source string, doc *yaml.Node) {
+	memo := &memoParser{Parser: promQL, exprs: map[string]parser.Expr{}}
+	errs := validate(content, doc, memo)
+	if doc == nil {
+		doc = &yaml.Node{}
+		if err := yaml.Unmarshal(content, doc); err != nil {
+			if len(errs) == 0 {
+				f.Problems = append(f.Problems, yamlProblem(err))
+			}
 		}
 	}
-	groups := buildGroups(&node, source)
+	groups := buildGroups(doc, source, memo)
 	f.Groups = append(f.Groups, groups...)
 	for _, err := range errs {
 		f.Problems = append(f.Problems, rulefmtProblem(err, groups))
 	}
+}
+
+// validate returns the errors of rulefmt.Parse(content, false, model.UTF8Validation, p, _).
+// With doc (content's first document, already parsed) it does what Parse does without
+// parsing content a second time for the positions Validate reports: Parse decodes content
+// strictly into RuleGroups, then decodes it again, non-strictly, into rulefmt's unexported
+// ruleGroups (groups of RuleGroupNode, yaml.Node positions included), which doc.Decode
+// gives from the same nodes (when that decoding fails, Parse itself runs, for its message).
+// Parse's check for a second document only logs a warning,
+// which is discarded. An unnamed struct of the same fields is assignable to ruleGroups:
+// if rulefmt changes that type, this stops compiling rather than drifting.
+func validate(content []byte, doc *yaml.Node, p parser.Parser) []error {
+	if doc == nil {
+		_, errs := rulefmt.Parse(content, false, model.UTF8Validation, p, discard)
+		return errs
+	}
+	var (
+		groups rulefmt.RuleGroups
+		node   struct {
+			Groups []rulefmt.RuleGroupNode `yaml:"groups"`
+		}
+		errs []error
+	)
+	dec := yaml.NewDecoder(bytes.NewReader(content))
+	dec.KnownFields(true)
+	if err := dec.Decode(&groups); err != nil && !errors.Is(err, io.EOF) {
+		errs = append(errs, err)
+	}
+	if err := doc.Decode(&node); err != nil {
+		// The message names the type decoded into (rulefmt.ruleGroups): let Parse say it.
+		_, errs := rulefmt.Parse(content, false, model.UTF8Validation, p, discard)
+		return errs
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return groups.Validate(node, model.UTF8Validation, p)
 }
 
 // rulefmtProblem turns a rulefmt error into a Problem with a line, locating rule-level
@@ -396,7 +440,7 @@ func rulefmtProblem(err error, groups []Group) Problem {
 	return p
 }
 
-func buildGroups(doc *yaml.Node, source string) []Group {
+func buildGroups(doc *yaml.Node, source string, memo *memoParser) []Group {
 	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -414,7 +458,7 @@ func buildGroups(doc *yaml.Node, source string) []Group {
 		_, rs := mapGet(gn, "rules")
 		if rs != nil && rs.Kind == yaml.SequenceNode {
 			for _, rn := range rs.Content {
-				g.Rules = append(g.Rules, buildRule(rn, g.Name))
+				g.Rules = append(g.Rules, buildRule(rn, g.Name, memo))
 			}
 		}
 		out = append(out, g)
@@ -422,7 +466,7 @@ func buildGroups(doc *yaml.Node, source string) []Group {
 	return out
 }
 
-func buildRule(rn *yaml.Node, group string) Rule {
+func buildRule(rn *yaml.Node, group string, memo *memoParser) Rule {
 	r := Rule{Line: rn.Line, Group: group, ExprLine: rn.Line}
 	if rn.Kind != yaml.MappingNode {
 		return r
@@ -455,7 +499,9 @@ func buildRule(rn *yaml.Node, group string) Rule {
 		}
 	}
 	if r.Expr != "" {
-		if e, err := ParseExpr(r.Expr); err == nil {
+		if e, ok := memo.exprs[r.Expr]; ok {
+			r.Parsed = e // rulefmt's validation parsed this expression already
+		} else if e, err := ParseExpr(r.Expr); err == nil {
 			r.Parsed = e
 		}
 	}

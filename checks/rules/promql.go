@@ -14,6 +14,22 @@ var promQL = parser.NewParser(parser.Options{})
 // ParseExpr parses a PromQL expression with the parser every check shares.
 func ParseExpr(s string) (parser.Expr, error) { return promQL.ParseExpr(s) }
 
+// memoParser is promQL keeping the expressions it parsed without error, so that the
+// rules rulefmt's validation parsed are not parsed again to build the model (the parser
+// is deterministic: the same text gives the same tree). One per parsed rule file.
+type memoParser struct {
+	parser.Parser
+	exprs map[string]parser.Expr
+}
+
+func (m *memoParser) ParseExpr(s string) (parser.Expr, error) {
+	e, err := m.Parser.ParseExpr(s)
+	if err == nil {
+		m.exprs[s] = e
+	}
+	return e, err
+}
+
 // Selector is one metric selection inside an expression.
 type Selector struct {
 	Name     string            // metric name ("" when selected by matchers only)

@@ -9,8 +9,8 @@ import (
 	kafka "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-
 	"lagutil"
+	"workpool"
 )
 
 func process(r *kgo.Record) {}
@@ -127,5 +127,15 @@ func tickerInLoop(ctx context.Context, cl *kgo.Client, adm *kadm.Client) { // wa
 		default:
 		}
 		cl.PollFetches(ctx)
+	}
+}
+
+func franzWorkpool(ctx context.Context, cl *kgo.Client) { // want franzWorkpool:"polls"
+	for {
+		fs := cl.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) {
+			workpool.Go(func() { process(r) }) // want `call to workpool.Go inside the poll loop \(line \d+\) starts a goroutine`
+			workpool.Run(func() { process(r) })
+		})
 	}
 }
