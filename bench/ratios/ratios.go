@@ -92,6 +92,9 @@ var Figures = []Figure{
 	{Name: "verify repo cold cpu", Subject: "VerifyRepoCold", Unit: "cpu-ns/op", Note: "CPU time (user+sys, go list included) of the cold run; steadier than wall time on a shared machine"},
 	{Name: "verify repo one edit cpu", Subject: "VerifyRepoOneEdit", Unit: "cpu-ns/op", Note: "CPU time of the one-edit run"},
 	{Name: "vet kafkavet/plain ext-repo", Subject: "VetKafkavetExt", Baseline: "VetPlainExt", Unit: "ns/op", Goal: 1.0, Higher: false, Note: "go vet ./... in BENCH_EXT_REPO, a public repository copied outside this one"},
+	{Name: "vet kafkavet/plain cpu", Subject: "VetKafkavet", Baseline: "VetPlain", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time (user+sys, vettool runs included) of the same passes; steadier than wall time on a shared machine"},
+	{Name: "vet kafkavet/plain ext cpu", Subject: "VetKafkavetExt", Baseline: "VetPlainExt", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time of the BENCH_EXT_REPO passes"},
+	{Name: "rules verify/promtool cpu", Subject: "RulesVerify", Baseline: "RulesPromtool", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time of the same passes"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.
