@@ -119,6 +119,11 @@ func (r *runner) run(pass *analysis.Pass) (any, error) {
 		// Without a Kafka library there is no send or commit to find, and no fact to export.
 		return nil, nil
 	}
+	if !mentionsSendOrCommit(pass) {
+		// Every summary and finding starts at a produce, a commit or a function carrying
+		// one of their facts: without any of them, the SSA walk would find nothing.
+		return nil, nil
+	}
 	// buildssa's Run reads only the pass's syntax, types and ctrlflow's result (a
 	// prerequisite of this analyzer), so it can build this package's SSA on demand.
 	res, err := buildssa.Analyzer.Run(pass)
@@ -168,6 +173,28 @@ func (r *runner) run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// mentionsSendOrCommit reports whether the package refers to (calls, or takes the value
+// of) a produce or commit function of the tables, or an imported function with a fact.
+func mentionsSendOrCommit(pass *analysis.Pass) bool {
+	for _, obj := range pass.TypesInfo.Uses {
+		fn, ok := obj.(*types.Func)
+		if !ok || fn.Pkg() == nil || fn.Pkg() == pass.Pkg {
+			continue
+		}
+		if key := kafkalib.FuncKey(fn); produces[key] || commits[key] {
+			return true
+		}
+		if kafkalib.IsKafka(kafkalib.Short(fn.Pkg().Path())) {
+			continue
+		}
+		var f funcFact
+		if pass.ImportObjectFact(fn.Origin(), &f) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *pkg) fact(fn *ssa.Function) *funcFact {

@@ -9,5 +9,5 @@ import (
 )
 
 func TestDLQCommit(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), kafkadlqcommit.Analyzer, "dlq")
+	analysistest.Run(t, analysistest.TestData(), kafkadlqcommit.Analyzer, "dlq", "commitvia")
 }
