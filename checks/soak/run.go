@@ -230,6 +230,11 @@ type run struct {
 	mem     map[string]*Line
 	lag     map[string]*Line
 	alerts  map[string]bool
+	// instances are the scrape addresses of the members this scenario started: the
+	// Prometheus server is shared by a target's scenarios, and an alert still pending for
+	// a member of an earlier scenario (rate over a window that outlives the member) is
+	// not this scenario's.
+	instances map[string]bool
 	// groupLag is the coordinator's view in rebalance: the highest per-partition lag
 	// (end offset - committed offset) of the group, sampled every second.
 	groupLag []Point
@@ -256,7 +261,7 @@ func (r *Runner) Run(ctx context.Context, target, scenario string) (*Result, err
 		res: &Result{Target: target, Scenario: scenario, Started: time.Now().UTC(), Limits: r.o.Limits, Findings: []checks.Finding{},
 			Broker: "test broker container"},
 		group: fmt.Sprintf("soak-%s-%d", target, r.runN), topic: r.o.Topic, dlq: r.o.Topic + "-dlq",
-		oom: map[string]bool{}, dead: map[string]bool{}, mem: map[string]*Line{}, lag: map[string]*Line{}, alerts: map[string]bool{},
+		oom: map[string]bool{}, dead: map[string]bool{}, mem: map[string]*Line{}, lag: map[string]*Line{}, alerts: map[string]bool{}, instances: map[string]bool{},
 	}
 	if ru.prom, err = r.promFor(ctx, t); err == nil {
 		err = ru.do(ctx, scenario)
@@ -396,6 +401,7 @@ func (r *run) addMember(ctx context.Context, name string) (*Member, error) {
 	}
 	r.mu.Lock()
 	r.members = append(r.members, m)
+	r.instances[m.HostPort] = true
 	ts := r.promTargets()
 	r.mu.Unlock()
 	r.logf("member %s up (%s)", name, m.IP)
@@ -512,6 +518,14 @@ func (r *run) sample(ctx context.Context) {
 					continue
 				}
 				r.alerts[key] = true
+				r.mu.Lock()
+				inst, hasInst := a.Labels["instance"]
+				earlier := hasInst && !r.instances[inst]
+				r.mu.Unlock()
+				if earlier {
+					r.res.Notes = append(r.res.Notes, fmt.Sprintf("%s %s for %s at t=%.0fs ignored: that instance belongs to an earlier scenario (one Prometheus serves all of a target's scenarios)", a.Rule, a.State, inst, t))
+					continue
+				}
 				r.res.Alerts = append(r.res.Alerts, Alert{T: t, Name: a.Rule, State: a.State, File: relPath(r.o.Root, a.File), Labels: a.Labels, Query: a.Query, ForSeconds: a.For})
 			}
 		}

@@ -238,8 +238,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, c.cfg.CommitInterval)
 		fs := c.cl.PollFetches(pctx)
 		cancel()
-		c.handle(fs)
+		// End offsets first (lagmon's contract): a scrape between the two then sees the
+		// fetched records as lag, never a processed offset beyond a stale high watermark.
 		c.d.Lag.ObserveFetches(fs)
+		c.handle(fs)
 		c.dispatchDLQ()
 		if time.Since(c.lastCommit) >= c.cfg.CommitInterval {
 			c.commit(ctx, nil)
