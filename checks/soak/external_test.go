@@ -52,7 +52,8 @@ func TestExternalBrokers(t *testing.T) {
 	host := hostAddrForContainers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	b, err := testbroker.Start(ctx, testbroker.Options{Listen: "0.0.0.0", Advertise: host, SASL: true,
+	b, err := testbroker.Start(ctx, testbroker.Options{Listen: host, Advertise: host, // the bridge address only, not every interface
+		SASL:  true,
 		Users: []testbroker.User{{Mechanism: testbroker.MechScramSHA256, Name: "soak", Password: "external-secret"}}})
 	if err != nil {
 		t.Fatal(err)
