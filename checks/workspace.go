@@ -38,6 +38,12 @@ type Workspace struct {
 	PackageLoadMode packages.LoadMode
 	// Only, when set, restricts Go loading to these patterns (the -changed mode).
 	Only []string
+	// Loader selects the loader of the export mode (see FastLoad); the environment
+	// variable STREAMAUDIT_LOADER=gopackages forces go/packages, =fast forbids the fallback
+	// (a load the fast loader cannot do exactly then fails).
+	Loader FastLoad
+	// FastLoaded reports, after Packages, whether the fast loader produced the packages.
+	FastLoaded bool
 }
 
 // NewWorkspace opens root with cfg (nil: the root's .streamaudit.yaml or defaults).
@@ -264,6 +270,16 @@ func (w *Workspace) loadPackages(ctx context.Context) ([]*packages.Package, erro
 		patterns = w.Only
 	}
 	rootPrefix := w.Root + string(filepath.Separator)
+	if mode == ExportLoadMode && w.Loader != FastOff && os.Getenv("STREAMAUDIT_LOADER") != "gopackages" {
+		pkgs, err := w.fastLoad(ctx, patterns)
+		if err == nil {
+			w.FastLoaded = true
+			return pkgs, nil
+		}
+		if !errors.Is(err, errNotExact) || w.Loader == FastOnly || os.Getenv("STREAMAUDIT_LOADER") == "fast" {
+			return nil, err
+		}
+	}
 	var requested map[string]bool
 	if mode&packages.NeedDeps == 0 && !(len(patterns) == 1 && patterns[0] == "./...") {
 		// The patterns may leave out own packages that they import: name those too, so
