@@ -145,3 +145,76 @@ func repoCopy(b *testing.B) string {
 	}
 	return dir
 }
+
+// changedEditFile is the file BenchmarkVerifyRepoChanged edits: streamsvc/server imports
+// eight other packages of the module, the costlier case of a one-package change.
+const changedEditFile = "streamsvc/server/server.go"
+
+// BenchmarkVerifyRepoChanged runs `verify -changed` (the pre-commit hook of
+// .pre-commit-hooks.yaml) on a git copy of this repository (its git-listed files,
+// committed) where one Go file gets a different trailing comment before every pass: what a
+// commit touching one package costs. The result cache is on (a directory of its own, which
+// the untimed first pass fills with the dependencies' export list), but every pass has an
+// edit it has not seen, so none is replayed.
+func BenchmarkVerifyRepoChanged(b *testing.B) { benchChanged(b) }
+
+// BenchmarkVerifyRepoChangedGoPackages is BenchmarkVerifyRepoChanged with the loader
+// before the fast one (STREAMAUDIT_LOADER=gopackages: go/packages, whose `go list -export`
+// recompiles the edited package and its importers in the module): the same run's baseline.
+func BenchmarkVerifyRepoChangedGoPackages(b *testing.B) {
+	benchChanged(b, "STREAMAUDIT_LOADER=gopackages")
+}
+
+func benchChanged(b *testing.B, extraEnv ...string) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git not installed")
+	}
+	verify := filepath.Join(tools(b), "verify")
+	dir := repoCopy(b)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "copy"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
+			"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	env := "STREAMAUDIT_CACHE=" + b.TempDir()
+	target := filepath.Join(dir, filepath.FromSlash(changedEditFile))
+	orig, err := os.ReadFile(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	edit := func(i int) {
+		if err := os.WriteFile(target, fmt.Appendf(append([]byte(nil), orig...), "\n// benchmark edit %d %d\n", i, time.Now().UnixNano()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run := func() time.Duration {
+		cmd := exec.Command(verify, append([]string{"-changed"}, append(append([]string(nil), verifyArgs...), dir)...)...)
+		cmd.Env = append(append(os.Environ(), env), extraEnv...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("verify -changed %s: %v\n%s", dir, err, errb.String())
+		}
+		if out.Len() == 0 {
+			b.Fatalf("verify -changed %s: no report", dir)
+		}
+		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	edit(-1)
+	run()
+	b.ResetTimer()
+	var cpu time.Duration
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		edit(i)
+		b.StartTimer()
+		cpu += run()
+		n++
+	}
+	reportCPU(b, cpu, n)
+}

@@ -95,6 +95,8 @@ var Figures = []Figure{
 	{Name: "vet kafkavet/plain cpu", Subject: "VetKafkavet", Baseline: "VetPlain", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time (user+sys, vettool runs included) of the same passes; steadier than wall time on a shared machine"},
 	{Name: "vet kafkavet/plain ext cpu", Subject: "VetKafkavetExt", Baseline: "VetPlainExt", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time of the BENCH_EXT_REPO passes"},
 	{Name: "rules verify/promtool cpu", Subject: "RulesVerify", Baseline: "RulesPromtool", Unit: "cpu-ns/op", Goal: 1.0, Higher: false, Note: "CPU time of the same passes"},
+	{Name: "verify repo changed", Subject: "VerifyRepoChanged", Unit: "ns/op", Goal: 1e9, Note: "verify -changed (pre-commit hook), streamsvc/server edited since the last commit; CPU time in cpu-ns/op"},
+	{Name: "verify repo changed/go/packages", Subject: "VerifyRepoChanged", Baseline: "VerifyRepoChangedGoPackages", Unit: "ns/op", Goal: 1.0, Higher: false, Note: "the fast loader vs go/packages (STREAMAUDIT_LOADER=gopackages), same edits, same run"},
 }
 
 // Lines renders one line per figure: name, ratio, goal, met|MISSED, the two values.
