@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
@@ -79,7 +80,7 @@ const listFields = "Name,ImportPath,Dir,GoFiles,CgoFiles,CompiledGoFiles,Ignored
 	"CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,SwigFiles,SwigCXXFiles,SysoFiles,Imports,ImportMap,DepOnly," +
 	"Module,Error,DepsErrors,Incomplete"
 
-// fastLoad loads patterns (local directory patterns: "." or "./dir") in the export mode
+// fastLoad loads patterns (local patterns: ".", "./dir", "./dir/...") in the export mode
 // (ExportLoadMode, own packages from source) with the same result as loadPackages'
 // go/packages path, without `go list -export` over the audited module (which recompiles
 // every edited package and its in-module importers only to produce export data that is
@@ -93,13 +94,14 @@ const listFields = "Name,ImportPath,Dir,GoFiles,CgoFiles,CompiledGoFiles,Ignored
 //     source packages, each read with a view of its transitive closure).
 //
 // It returns errNotExact (and the caller loads with go/packages) whenever the result could
-// differ: any go list error, cgo or non-Go compiled files in an own package, an external
+// differ: any go list error, cgo or SWIG files in an own package, an external
 // package with files under the root, a parse or type error in an own package (go/packages
 // then adds the compiler's output, which only it reproduces), or a pattern it does not
-// handle.
+// handle, or an own package that go/packages would read from export data (one that only an
+// import reaches when the pattern is "./...").
 func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*packages.Package, error) {
 	for _, p := range patterns {
-		if p != "." && (!strings.HasPrefix(p, "./") || strings.Contains(p, "...")) {
+		if p != "." && !strings.HasPrefix(p, "./") {
 			return nil, notExact("pattern %q", p)
 		}
 	}
@@ -334,9 +336,28 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 	}
 
 	var out []*packages.Package
-	for _, lp := range order {
-		if requested[lp.ImportPath] {
-			out = append(out, pkgs[lp.ImportPath])
+	if len(patterns) == 1 && patterns[0] == "./..." {
+		// loadPackages hands "./..." to go/packages as it is: the roots are the matched
+		// packages in go list's order (ours, same command), and an own package that only
+		// an import reaches (below testdata, say) would come from export data there.
+		for _, lp := range list {
+			if !lp.DepOnly {
+				if !own[lp.ImportPath] {
+					return nil, notExact("%s matched but not of the main module", lp.ImportPath)
+				}
+				out = append(out, pkgs[lp.ImportPath])
+			}
+		}
+		for p := range own {
+			if !requested[p] {
+				return nil, notExact("own package %s not matched by ./...", p)
+			}
+		}
+	} else {
+		for _, lp := range order {
+			if requested[lp.ImportPath] {
+				out = append(out, pkgs[lp.ImportPath])
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -412,6 +433,7 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 		args := []string{"list", "-e", "-json=ImportPath,Dir,CompiledGoFiles,Export,Error,DepsErrors",
 			"-compiled=true", "-test=false", "-export=true", "-deps=false", "-find=false", "-buildvcs=false", "-pgo=off"}
 		args = append(append(args, tagFlags...), "--")
+		exportLists.Add(1)
 		out, err := w.goCmd(ctx, append(args, missing...)...)
 		if err != nil {
 			return notExact("go list -export: %v", err)
@@ -447,6 +469,9 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 	}
 	return nil
 }
+
+// exportLists counts the `go list -export` runs (tests).
+var exportLists atomic.Int64
 
 // exportCacheDir is the directory of the fast loader's export lists: "exports" in the
 // result cache's directory (STREAMAUDIT_CACHE, else the user cache dir), "" when off.

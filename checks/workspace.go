@@ -221,6 +221,11 @@ const ExportLoadMode = DefaultLoadMode &^ packages.NeedDeps
 // function bodies of files outside the root dropped while parsing (their declarations and
 // doc comments stay, so dependency functions marked as security providers are seen).
 // Package-level errors stay on each package.
+//
+// In the export mode, local patterns ("./...", "./dir", the -changed packages) are loaded
+// by fastLoad, which gives the same packages without `go list -export` over the module
+// (which would recompile every edited package and its importers), and falls back to
+// go/packages by itself wherever it cannot be exact (see fastLoad, Loader).
 func (w *Workspace) Packages(ctx context.Context) ([]*packages.Package, error) {
 	w.pkgsOnce.Do(func() { w.pkgs, w.pkgsErr = w.loadPackages(ctx) })
 	return w.pkgs, w.pkgsErr

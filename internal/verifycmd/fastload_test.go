@@ -84,6 +84,15 @@ func TestFastLoaderSameAsGoPackages(t *testing.T) {
 			if !strings.Contains(fast, `"Rule"`) && !strings.Contains(fast, `"rule"`) {
 				t.Errorf("no finding at all: the comparison proves little:\n%.2000s", fast)
 			}
+			// A full run: the configured patterns (./...).
+			fast, used = stagesJSON(t, root, nil, checks.FastOnly)
+			if !used {
+				t.Fatal("full run: the fast loader was not used")
+			}
+			slow, _ = stagesJSON(t, root, nil, checks.FastOff)
+			if fast != slow {
+				t.Errorf("full run: reports differ:\n--- fast:\n%.4000s\n--- go/packages:\n%.4000s", fast, slow)
+			}
 		})
 	}
 }
@@ -140,7 +149,16 @@ func TestFastLoaderFallsBack(t *testing.T) {
 				"go.mod": "module example.com/pt\n\ngo 1.26\n",
 				"a/a.go": "package a\n",
 			},
-			only: []string{"./..."}, reason: "pattern",
+			only: []string{"example.com/pt/a"}, reason: "pattern",
+		},
+		{
+			name: "own package outside ./...",
+			files: map[string]string{
+				"go.mod":            "module example.com/td\n\ngo 1.26\n",
+				"a/a.go":            "package a\n\nimport \"example.com/td/a/testdata/h\"\n\nfunc A() int { return h.H() }\n",
+				"a/testdata/h/h.go": "package h\n\nfunc H() int { return 1 }\n",
+			},
+			only: []string{"./..."}, reason: "not matched by ./...",
 		},
 	}
 	for _, c := range cases {
