@@ -69,6 +69,7 @@ type listPackage struct {
 	Imports           []string
 	ImportMap         map[string]string
 	DepOnly           bool
+	EmbedFiles        []string
 	Export            string
 	Module            *packages.Module
 	Error             *struct{ Err string }
@@ -78,7 +79,7 @@ type listPackage struct {
 
 const listFields = "Name,ImportPath,Dir,GoFiles,CgoFiles,CompiledGoFiles,IgnoredGoFiles,IgnoredOtherFiles," +
 	"CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,SwigFiles,SwigCXXFiles,SysoFiles,Imports,ImportMap,DepOnly," +
-	"Module,Error,DepsErrors,Incomplete"
+	"Module,Error,DepsErrors,Incomplete,EmbedFiles"
 
 // fastLoad loads patterns (local patterns: ".", "./dir", "./dir/...") in the export mode
 // (ExportLoadMode, own packages from source) with the same result as loadPackages'
@@ -173,6 +174,16 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 			return nil, notExact("package %s: not of the main module but under the root, or without module", lp.ImportPath) // a replace into the tree, GOPATH mode
 		}
 		external = append(external, lp.ImportPath)
+	}
+
+	// go/packages type-checks from source a package that imports one loaded from source
+	// (possible with modules that require each other): not ours to reproduce.
+	for _, path := range external {
+		for _, id := range byPath[path].Imports {
+			if own[id] {
+				return nil, notExact("%s (another module) imports %s", path, id)
+			}
+		}
 	}
 
 	// Export data and compiled files of the external packages.
@@ -330,7 +341,7 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := w.checkFromSource(fset, pkgs[lp.ImportPath], sizes, rootPrefix); err != nil {
+		if err := w.checkFromSource(fset, pkgs[lp.ImportPath], sizes, len(lp.EmbedFiles)); err != nil {
 			return nil, err
 		}
 	}
@@ -509,7 +520,7 @@ func writeAtomic(file string, data []byte) {
 
 // checkFromSource parses and type-checks p as go/packages does for an initial package; a
 // parse or type error gives errNotExact.
-func (w *Workspace) checkFromSource(fset *token.FileSet, p *packages.Package, sizes types.Sizes, rootPrefix string) error {
+func (w *Workspace) checkFromSource(fset *token.FileSet, p *packages.Package, sizes types.Sizes, embedFiles int) error {
 	parse := w.packagesConfig(context.Background(), 0).ParseFile
 	files := make([]*ast.File, len(p.CompiledGoFiles))
 	errs := make([]error, len(p.CompiledGoFiles))
@@ -559,6 +570,83 @@ func (w *Workspace) checkFromSource(fset *token.FileSet, p *packages.Package, si
 	for _, imp := range p.Imports {
 		if imp.IllTyped {
 			return notExact("%s: ill-typed import %s", p.PkgPath, imp.ID)
+		}
+	}
+	return compilerOnly(p, embedFiles)
+}
+
+// harmlessDirectives are the //go: directives whose misuse the compiler does not turn into
+// a package error on its own (or that go list already checks).
+var harmlessDirectives = map[string]bool{"build": true, "generate": true, "noinline": true,
+	"nosplit": true, "norace": true, "nocheckptr": true, "fix": true}
+
+// compilerOnly reports (errNotExact) what only the compiler could reject, which
+// go/packages' `go list -export` would then report as a load error and the fast loader,
+// which compiles nothing, would not: a function without a body (no assembly to provide
+// it), a //go: directive other than the harmless ones, and //go:embed that breaks the
+// compiler's rules (a file importing "embed", one package-level var without a value, of
+// type embed.FS, or string or []byte when the package embeds a single file).
+func compilerOnly(p *packages.Package, embedFiles int) error {
+	for _, f := range p.Syntax {
+		importsEmbed := false
+		for _, imp := range f.Imports {
+			importsEmbed = importsEmbed || imp.Path.Value == `"embed"`
+		}
+		embedOK := map[*ast.CommentGroup]bool{}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Body == nil {
+					return notExact("%s: func %s without a body", p.PkgPath, d.Name.Name)
+				}
+			case *ast.GenDecl:
+				if d.Tok != token.VAR || !importsEmbed {
+					continue
+				}
+				for _, spec := range d.Specs {
+					vs := spec.(*ast.ValueSpec)
+					doc := vs.Doc
+					if doc == nil && len(d.Specs) == 1 {
+						doc = d.Doc
+					}
+					if doc == nil || len(vs.Names) != 1 || len(vs.Values) != 0 {
+						continue
+					}
+					obj := p.TypesInfo.Defs[vs.Names[0]]
+					if obj == nil {
+						continue
+					}
+					t := obj.Type()
+					ok := false
+					if n, isNamed := t.(*types.Named); isNamed && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "embed" && n.Obj().Name() == "FS" {
+						ok = true
+					} else if b, isBasic := t.Underlying().(*types.Basic); isBasic && b.Kind() == types.String {
+						ok = embedFiles == 1
+					} else if sl, isSlice := t.Underlying().(*types.Slice); isSlice {
+						if b, isBasic := sl.Elem().Underlying().(*types.Basic); isBasic && b.Kind() == types.Uint8 {
+							ok = embedFiles == 1
+						}
+					}
+					if ok {
+						embedOK[doc] = true
+					}
+				}
+			}
+		}
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				name, ok := strings.CutPrefix(c.Text, "//go:")
+				if !ok {
+					continue
+				}
+				if i := strings.IndexAny(name, " \t"); i >= 0 {
+					name = name[:i]
+				}
+				if name == "embed" && embedOK[cg] || harmlessDirectives[name] {
+					continue
+				}
+				return notExact("%s: //go:%s directive", p.PkgPath, name)
+			}
 		}
 	}
 	return nil
