@@ -95,15 +95,26 @@ const listFields = "Name,ImportPath,Dir,GoFiles,CgoFiles,CompiledGoFiles,Ignored
 //     source packages, each read with a view of its transitive closure).
 //
 // It returns errNotExact (and the caller loads with go/packages) whenever the result could
-// differ: any go list error, cgo or SWIG files in an own package, an external
-// package with files under the root, a parse or type error in an own package (go/packages
-// then adds the compiler's output, which only it reproduces), or a pattern it does not
-// handle, or an own package that go/packages would read from export data (one that only an
-// import reaches when the pattern is "./...").
+// differ: an external driver (GOPACKAGESDRIVER), any go list error, cgo, SWIG, assembly or
+// C files in an own package, a package of another module under the root, a module that
+// imports the audited one, a parse or type error in an own package (go/packages then adds
+// the compiler's output, which only it reproduces), what only the compiler rejects (see
+// compilerOnly), a pattern it does not handle, or an own package that go/packages would
+// read from export data (one that only an import reaches when the pattern is "./...").
 func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*packages.Package, error) {
 	for _, p := range patterns {
 		if p != "." && !strings.HasPrefix(p, "./") {
 			return nil, notExact("pattern %q", p)
+		}
+	}
+	// go/packages hands the load to an external driver when GOPACKAGESDRIVER names one or
+	// a gopackagesdriver is on PATH.
+	if d := os.Getenv("GOPACKAGESDRIVER"); d != "off" {
+		if d != "" {
+			return nil, notExact("GOPACKAGESDRIVER=%s", d)
+		}
+		if _, err := exec.LookPath("gopackagesdriver"); err == nil {
+			return nil, notExact("gopackagesdriver on PATH")
 		}
 	}
 	var tagFlags []string
@@ -164,8 +175,11 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 		}
 		under := lp.Dir == w.Root || strings.HasPrefix(lp.Dir, rootPrefix)
 		if lp.Module != nil && lp.Module.Main {
-			if !under || len(lp.CgoFiles) > 0 || len(lp.SwigFiles) > 0 || len(lp.SwigCXXFiles) > 0 {
-				return nil, notExact("own package %s: outside the root or cgo", lp.ImportPath)
+			// cgo, and assembly or C files, which only the build (go/packages' `go list
+			// -export`) would check.
+			if !under || len(lp.CgoFiles)+len(lp.SwigFiles)+len(lp.SwigCXXFiles)+len(lp.SFiles)+len(lp.CFiles)+
+				len(lp.CXXFiles)+len(lp.MFiles)+len(lp.FFiles) > 0 {
+				return nil, notExact("own package %s: outside the root, or cgo, assembly or C files", lp.ImportPath)
 			}
 			own[lp.ImportPath] = true
 			continue

@@ -75,3 +75,13 @@ func TestExportListCache(t *testing.T) {
 		t.Errorf("the stale entries were not rewritten")
 	}
 }
+
+// TestFastLoaderLeavesExternalDrivers: with GOPACKAGESDRIVER set, go/packages asks that
+// driver, so the fast loader must not answer.
+func TestFastLoaderLeavesExternalDrivers(t *testing.T) {
+	t.Setenv("GOPACKAGESDRIVER", "/nonexistent/driver")
+	ws := &Workspace{Root: t.TempDir(), Config: DefaultConfig()}
+	if _, err := ws.fastLoad(context.Background(), []string{"./..."}); err == nil || !strings.Contains(err.Error(), "GOPACKAGESDRIVER") {
+		t.Errorf("fastLoad with GOPACKAGESDRIVER: %v, want errNotExact naming it", err)
+	}
+}

@@ -177,6 +177,15 @@ func TestFastLoaderFallsBack(t *testing.T) {
 			only: []string{"./a"}, reason: "//go:embed", want: "a",
 		},
 		{
+			name: "assembly",
+			files: map[string]string{
+				"go.mod": "module example.com/as\n\ngo 1.26\n",
+				"a/a.go": "package a\n\nfunc A() int { return 1 }\n",
+				"a/a.s":  "// nothing\n",
+			},
+			only: []string{"./a"}, reason: "assembly",
+		},
+		{
 			name: "own package outside ./...",
 			files: map[string]string{
 				"go.mod":            "module example.com/td\n\ngo 1.26\n",
