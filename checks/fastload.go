@@ -485,6 +485,7 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 			sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
 			if data, err := json.Marshal(entries); err == nil {
 				writeAtomic(file, data) // best effort: a failure only costs the next run the go list
+				trimExportLists(filepath.Dir(file), maxExportLists)
 			}
 		}
 	}
@@ -515,6 +516,34 @@ func exportCacheDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "exports")
+}
+
+// maxExportLists bounds the export lists kept (one per go.mod, go.sum, go env and tags).
+const maxExportLists = 32
+
+// trimExportLists removes the oldest lists (by modification time) beyond max.
+func trimExportLists(dir string, max int) {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type entry struct {
+		name string
+		mod  int64
+	}
+	var lists []entry
+	for _, e := range es {
+		if info, err := e.Info(); err == nil && e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			lists = append(lists, entry{e.Name(), info.ModTime().UnixNano()})
+		}
+	}
+	if len(lists) <= max {
+		return
+	}
+	sort.Slice(lists, func(i, j int) bool { return lists[i].mod > lists[j].mod })
+	for _, e := range lists[max:] {
+		os.Remove(filepath.Join(dir, e.name))
+	}
 }
 
 func writeAtomic(file string, data []byte) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExportListCache: the external packages' export list is kept on disk and reused by
@@ -83,5 +84,30 @@ func TestFastLoaderLeavesExternalDrivers(t *testing.T) {
 	ws := &Workspace{Root: t.TempDir(), Config: DefaultConfig()}
 	if _, err := ws.fastLoad(context.Background(), []string{"./..."}); err == nil || !strings.Contains(err.Error(), "GOPACKAGESDRIVER") {
 		t.Errorf("fastLoad with GOPACKAGESDRIVER: %v, want errNotExact naming it", err)
+	}
+}
+
+// TestTrimExportLists keeps the newest lists only.
+func TestTrimExportLists(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Now()
+	for i := 0; i < 5; i++ {
+		p := filepath.Join(dir, "list"+string(rune('a'+i)))
+		if err := os.WriteFile(p, []byte("[]"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mt := base.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trimExportLists(dir, 3)
+	es, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "listc,listd,liste" {
+		t.Errorf("kept %v, want the three newest (listc, listd, liste)", names)
 	}
 }
