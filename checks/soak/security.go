@@ -24,7 +24,7 @@ func securityEnv(lookup kafkaconf.LookupFunc) (map[string]string, []string) {
 		if v.Section != kafkaconf.SectionSecurity {
 			continue
 		}
-		val, ok := lookup(v.Name)
+		val, ok := lookup(v.Name) //streamaudit:ignore env-dynamic-read the security rows of kafkaconf.Table, documented in docs/CONFIGURATION.md
 		if !ok || val == "" {
 			continue
 		}
