@@ -386,7 +386,7 @@ func (e *evaluator) undocumented() []checks.Finding {
 	var out []checks.Finding
 	for _, name := range sortedKeys(e.reads) {
 		rs := e.reads[name]
-		if documented[name] || allowed(e.cfg, name) {
+		if documented[name] || allowed(e.cfg, name) || !strings.Contains(name, "_") && e.s.DocWords[name] {
 			continue
 		}
 		var bins []string

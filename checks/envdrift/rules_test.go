@@ -111,6 +111,13 @@ func TestRules(t *testing.T) {
 		{"undocumented: read by a binary", "env-undocumented", func(s *Scanned, c *checks.Config) { s.Docs = s.Docs[1:] }, 1},
 		{"undocumented twin: documented", "env-undocumented", func(s *Scanned, c *checks.Config) {}, 0},
 		{"undocumented twin: read only by a package no binary imports", "env-undocumented", func(s *Scanned, c *checks.Config) { s.Docs = s.Docs[:4] }, 0},
+		{"undocumented: a name without underscore", "env-undocumented", func(s *Scanned, c *checks.Config) {
+			s.Go.Reads = append(s.Go.Reads, Read{Name: "DRIVERX", Pkg: "ex", Via: "os.Getenv", Loc: checks.Location{File: "ex.go", Line: 6}})
+		}, 1},
+		{"undocumented twin: a name without underscore written as code in a doc", "env-undocumented", func(s *Scanned, c *checks.Config) {
+			s.Go.Reads = append(s.Go.Reads, Read{Name: "DRIVERX", Pkg: "ex", Via: "os.Getenv", Loc: checks.Location{File: "ex.go", Line: 6}})
+			s.DocWords = map[string]bool{"DRIVERX": true}
+		}, 0},
 
 		{"deprecated: doc and code", "env-deprecated-prefix", func(s *Scanned, c *checks.Config) {
 			c.Env.DeprecatedPrefixes = []string{"OLD_"}
@@ -242,5 +249,13 @@ func TestPropertyOf(t *testing.T) {
 		if got := propertyOf(name, []string{"DASHSTREAM_"}); got != want {
 			t.Errorf("propertyOf(%s) = %q, want %q", name, got, want)
 		}
+	}
+}
+
+func TestCodeWords(t *testing.T) {
+	src := []byte("Set `GOPACKAGESDRIVER` or `GOFLAGS=-mod=mod`; JSON and `TLS` are words. `KAFKA_X` has an underscore, `Ab` is not upper case.\n| `HOME` | x |\n")
+	got := strings.Join(codeWords(src), ",")
+	if want := "GOPACKAGESDRIVER,GOFLAGS,TLS,HOME"; got != want {
+		t.Errorf("codeWords = %s, want %s", got, want)
 	}
 }

@@ -62,6 +62,19 @@ type Workload struct {
 // with at least one underscore (PATH alone is too common a word to count).
 var envNameRE = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`)
 
+// codeWordRE matches an upper-case name without underscore written as code: opening a
+// code span (`NAME` or `NAME=value`).
+var codeWordRE = regexp.MustCompile("`([A-Z][A-Z0-9]{2,})[`=]")
+
+// codeWords lists the underscore-less upper-case names src writes as code.
+func codeWords(src []byte) []string {
+	var out []string
+	for _, m := range codeWordRE.FindAllSubmatch(src, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
 // envTokens finds env-looking names in s, skipping glob patterns (KAFKA_SASL_*) and
 // names followed by "(" (function calls) or preceded by "." or "-".
 func envTokens(s string) []tokenAt {

@@ -80,7 +80,12 @@ type Scanned struct {
 	Others    []*Mention // scripts, .env, Dockerfile ARG/refs, compose ${VAR}
 	Workloads []*Workload
 	DocFiles  int
-	Errors    []string
+	// DocWords are the names without an underscore (GOFLAGS, GOPACKAGESDRIVER) that a
+	// document writes as code (`NAME`, `NAME=...`). They are not Docs mentions: such words
+	// are too often something else to report as stale, but they do document a variable
+	// the code reads (env-undocumented).
+	DocWords map[string]bool
+	Errors   []string
 	// GoLoaded is false when no Go code could be analysed: the rules that compare
 	// against the code's reads are skipped then.
 	GoLoaded bool
@@ -152,6 +157,12 @@ func Scan(ctx context.Context, ws *checks.Workspace) (*Scanned, error) {
 		if data := read(f); data != nil {
 			s.DocFiles++
 			s.Docs = append(s.Docs, extractMarkdown(f, data)...)
+			for _, w := range codeWords(data) {
+				if s.DocWords == nil {
+					s.DocWords = map[string]bool{}
+				}
+				s.DocWords[w] = true
+			}
 		}
 	}
 	seen := map[string]bool{}
