@@ -129,7 +129,7 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		envOut, envErr = w.goCmd(ctx, append([]string{"env", "-json"}, buildEnvVars...)...)
+		envOut, envErr = w.GoEnv(ctx)
 	}()
 	args := []string{"list", "-e", "-json=" + listFields, "-compiled=false", "-test=false", "-export=false",
 		"-deps=true", "-find=false", "-buildvcs=false", "-pgo=off"}
@@ -391,9 +391,10 @@ func (w *Workspace) fastLoad(ctx context.Context, patterns []string) ([]*package
 	return out, nil
 }
 
-// buildEnvVars are the go env settings that decide which export data the build cache
-// serves (those of checks/cache's result key, plus GOCACHE and GOFIPS140). GOGCCFLAGS is
-// left out: it holds a per-invocation temp directory.
+// buildEnvVars are the go env settings that change what go list, the type checker and
+// the build cache's export data are (GOFLAGS and build tags, the target platform, cgo, the
+// toolchain and module sources, the build cache). GOGCCFLAGS is left out: it holds a
+// per-invocation temp directory.
 var buildEnvVars = []string{"GOVERSION", "GOROOT", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED",
 	"GOEXPERIMENT", "GOTOOLCHAIN", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64",
 	"GOPPC64", "GORISCV64", "GOWASM", "GOPATH", "GOMODCACHE", "GOPROXY", "GOPRIVATE", "GONOPROXY",
@@ -791,6 +792,15 @@ func decodeList(out []byte) ([]*listPackage, error) {
 }
 
 // goCmd runs the go command in the root with the environment go/packages uses.
+// GoEnv returns `go env -json` of buildEnvVars in the root (GOWORK=off, as every load
+// runs), run once per workspace: the fast loader and verify's result-cache key share it.
+func (w *Workspace) GoEnv(ctx context.Context) ([]byte, error) {
+	w.goEnvOnce.Do(func() {
+		w.goEnv, w.goEnvErr = w.goCmd(ctx, append([]string{"env", "-json"}, buildEnvVars...)...)
+	})
+	return w.goEnv, w.goEnvErr
+}
+
 func (w *Workspace) goCmd(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = w.Root

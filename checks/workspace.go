@@ -33,6 +33,10 @@ type Workspace struct {
 	pkgsOnce sync.Once
 	pkgs     []*packages.Package
 	pkgsErr  error
+
+	goEnvOnce sync.Once
+	goEnv     []byte
+	goEnvErr  error
 	// PackageLoadMode, when non-zero before the first Packages call, overrides the mode
 	// (and go.dependencies).
 	PackageLoadMode packages.LoadMode

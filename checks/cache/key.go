@@ -7,12 +7,10 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
-	"fmt"
 	"hash"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -183,28 +181,15 @@ func checkReplaces(root string) error {
 	return nil
 }
 
-// toolchainVars are the go env settings that change what go list and the type checker
-// see (GOFLAGS and build tags, the target platform, cgo, the toolchain and module
-// sources). GOGCCFLAGS is left out on purpose: it holds a per-invocation temp directory.
-var toolchainVars = []string{"GOVERSION", "GOROOT", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED",
-	"GOEXPERIMENT", "GOTOOLCHAIN", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64",
-	"GOPPC64", "GORISCV64", "GOWASM", "GOPATH", "GOMODCACHE", "GOPROXY", "GOPRIVATE", "GONOPROXY",
-	"GONOSUMDB", "GOINSECURE", "GOSUMDB", "GOENV", "CC", "CXX", "CGO_CFLAGS", "CGO_CPPFLAGS",
-	"CGO_CXXFLAGS", "CGO_LDFLAGS", "PKG_CONFIG"}
-
-// AddToolchain adds the go command's settings as verify's loader sees them (`go env` in
-// root with GOWORK=off, which includes `go env -w` settings and toolchain switching by
-// go.mod), without running go list.
-func AddToolchain(ctx context.Context, h *Hasher, root string) error {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, toolchainVars...)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return &Uncacheable{Reason: fmt.Sprintf("go env: %v: %s", err, strings.TrimSpace(errb.String()))}
+// AddToolchain adds the go command's settings as verify's loader sees them (the
+// workspace's `go env`, run in the root with GOWORK=off, which includes `go env -w`
+// settings and toolchain switching by go.mod), without running go list.
+func AddToolchain(ctx context.Context, h *Hasher, ws *checks.Workspace) error {
+	out, err := ws.GoEnv(ctx)
+	if err != nil {
+		return &Uncacheable{Reason: err.Error()}
 	}
-	h.Add("go-env", out.Bytes())
+	h.Add("go-env", out)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func openResultCache(ctx context.Context, o *options, ws *checks.Workspace, scop
 		return nil
 	}
 	if ws.HasGo() {
-		if err := cache.AddToolchain(ctx, h, ws.Root); err != nil {
+		if err := cache.AddToolchain(ctx, h, ws); err != nil {
 			return nil
 		}
 	}
