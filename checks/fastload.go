@@ -22,6 +22,8 @@ import (
 
 	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/streamaudit/streamaudit/checks/cache"
 )
 
 // errNotExact is returned by fastLoad when it cannot reproduce go/packages exactly; the
@@ -485,7 +487,7 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 			}
 			sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
 			if data, err := json.Marshal(entries); err == nil {
-				writeAtomic(file, data) // best effort: a failure only costs the next run the go list
+				_ = cache.WriteFileAtomic(file, data) // best effort: a failure only costs the next run the go list
 				trimExportLists(filepath.Dir(file), maxExportLists)
 			}
 		}
@@ -501,19 +503,10 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 var exportLists atomic.Int64
 
 // exportCacheDir is the directory of the fast loader's export lists: "exports" in the
-// result cache's directory (STREAMAUDIT_CACHE, else the user cache dir), "" when off.
+// result cache's directory (cache.DirFromEnv), "" when the cache is off or unusable.
 func exportCacheDir() string {
-	dir := os.Getenv("STREAMAUDIT_CACHE")
-	switch {
-	case dir == "off":
-		return ""
-	case dir == "":
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(d, "streamaudit")
-	case !filepath.IsAbs(dir):
+	dir, err := cache.DirFromEnv()
+	if err != nil {
 		return ""
 	}
 	return filepath.Join(dir, "exports")
@@ -544,21 +537,6 @@ func trimExportLists(dir string, max int) {
 	sort.Slice(lists, func(i, j int) bool { return lists[i].mod > lists[j].mod })
 	for _, e := range lists[max:] {
 		os.Remove(filepath.Join(dir, e.name))
-	}
-}
-
-func writeAtomic(file string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
 	}
 }
 

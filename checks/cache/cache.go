@@ -131,27 +131,8 @@ func decodeEntry(k Key, data []byte) ([]byte, bool) {
 // none, never a partial one), then trims the cache to its size bound.
 func (c *Cache) Put(k Key, payload []byte) error {
 	p := c.path(k)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := WriteFileAtomic(p, encodeEntry(k, payload)); err != nil {
 		return fmt.Errorf("result cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("result cache: %w", err)
-	}
-	_, werr := tmp.Write(encodeEntry(k, payload))
-	if werr == nil {
-		werr = tmp.Chmod(0o644)
-	}
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), p)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("result cache: %w", werr)
 	}
 	return c.Trim()
 }
@@ -199,4 +180,32 @@ func (c *Cache) Trim() error {
 		}
 	}
 	return nil
+}
+
+// WriteFileAtomic writes data to file (mode 0644, creating its directory) through a
+// temp file in the same directory and a rename: a reader sees the old file, the new one
+// or none, never a partial one.
+func WriteFileAtomic(file string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Chmod(0o644)
+	}
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), file)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
 }

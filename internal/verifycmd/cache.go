@@ -41,11 +41,11 @@ func openResultCache(ctx context.Context, o *options, ws *checks.Workspace, scop
 		return nil
 	}
 	if ws.HasGo() {
-		if err := cache.AddToolchain(ctx, h, ws); err != nil {
+		if err := addToolchain(ctx, h, ws); err != nil {
 			return nil
 		}
 	}
-	if err := cache.AddWorkspace(h, ws); err != nil {
+	if err := addWorkspace(h, ws); err != nil {
 		return nil // e.g. a replace directive outside the root: not covered by the key
 	}
 	h.AddString("group", o.group)
