@@ -9,6 +9,8 @@ const out = `goos: linux
 BenchmarkConsumeRaw1KiB-2         	       3	 970633360 ns/op	     50000 records/s	128118085 B/op	  109807 allocs/op
 BenchmarkConsumeRaw1KiB-2         	       3	 970633360 ns/op	     70000 records/s	128118085 B/op	  109807 allocs/op
 BenchmarkConsumeStreamsvc1KiB-2   	       3	5468084993 ns/op	      9000 records/s	319533720 B/op	  824612 allocs/op
+BenchmarkConsumeRawLag1KiB-2 3 970633360 ns/op 0.012 lag-overhead 61000 records/s
+BenchmarkConsumeRawLagPerRecord1KiB-2 3 970633360 ns/op 0.045 lag-overhead 59000 records/s
 BenchmarkProcessed-2 1000000 4.5 ns/op 0 B/op 0 allocs/op
 BenchmarkScrape/partitions=10000-2 100 25000000 ns/op
 BenchmarkVetPlain-2 1 2000000000 ns/op
@@ -32,6 +34,9 @@ func TestLines(t *testing.T) {
 		"lagmon hot path allocs       value=0 unit=allocs/op goal=<=0 status=met",
 		"lagmon scrape 10000          value=2.5e+07 unit=ns/op goal=<=2e+07 status=MISSED",
 		"lagmon refresh 10000         value=n/a status=not-run",
+		"consume 1KiB raw+lag/raw     ratio=1.017 status=reported subject=6.1e+04 baseline=6e+04 unit=records/s",
+		"consume 1KiB lag overhead    value=0.012 unit=lag-overhead goal=<=0.03 status=met",
+		"consume 1KiB lag overhead per record value=0.045 unit=lag-overhead status=reported",
 		"consume 100B streamsvc/raw   ratio=n/a goal=>=0.50 status=not-run missing=ConsumeStreamsvc100B,ConsumeRaw100B",
 	} {
 		if !strings.Contains(lines, want) {

@@ -10,8 +10,11 @@
 //	kgo.OnPartitionsLost(... m.Lost(lost) ...)
 //	fs := cl.PollFetches(ctx); m.ObserveFetches(fs)           // HW / LSO / log start, atomics only
 //	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-//	    slot := m.Slot(p.Topic, p.Partition)                  // nil if not owned; lock-free read
-//	    for _, r := range p.Records { ...process...; slot.Processed(r.Offset, r.Timestamp) } // atomics, 0 allocs, nil-safe
+//	    for _, r := range p.Records { ...process... }
+//	    if n := len(p.Records); n > 0 {                       // once per partition per poll, or per record
+//	        slot := m.Slot(p.Topic, p.Partition)              // nil if not owned; lock-free read
+//	        slot.Processed(p.Records[n-1].Offset, p.Records[n-1].Timestamp) // atomics, 0 allocs, nil-safe
+//	    }
 //	})
 //	m.Committed(topic, partition, nextOffset)                 // after a successful commit (commit age)
 //

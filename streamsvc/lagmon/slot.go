@@ -47,7 +47,9 @@ type Slot struct {
 // Processed records that the record at offset (timestamp ts) was fully processed: two
 // atomic stores, no allocation, no lock, no I/O. Safe on a nil slot (a partition not
 // owned); on a slot whose partition was revoked since the consume loop looked it up, the
-// update is dropped and counted in websocket_kafka_lag_fenced_updates_total.
+// update is dropped and counted in websocket_kafka_lag_fenced_updates_total. Records up
+// to offset count as processed: a consume loop may call it after every record, or once
+// per partition per poll with the last record it handled (as streamsvc/consume does).
 func (s *Slot) Processed(offset int64, ts time.Time) {
 	if s == nil {
 		return

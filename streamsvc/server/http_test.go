@@ -111,3 +111,48 @@ func TestUnreachableBrokersNotReady(t *testing.T) {
 	}
 	r.stop(t)
 }
+
+// The consume loop updates each partition's lag slot once per poll with the last record
+// it handled: once every record is handled, /metrics shows lag 0 and lag seconds 0 for
+// every owned partition (an update that missed a batch's last record would leave lag >= 1).
+func TestLagZeroWhenCaughtUp(t *testing.T) {
+	c := cluster(t, 3)
+	kc := c.Config(t, map[string]string{"KAFKA_GROUP_ID": "lagzero"})
+	const total = 3000
+	produce(t, kc, loadgen.Config{Count: total, Threads: 9, RunID: "lagzero"})
+	r := start(t, kc, server.Options{})
+	m := r.svc.Metrics
+	eventually(t, "every record handled", func() bool { return val(m.MessagesSuccess) >= total })
+	base := "http://" + r.svc.Addr()
+	series := func(body, name string) map[string]string {
+		out := map[string]string{}
+		for _, line := range strings.Split(body, "\n") {
+			if !strings.HasPrefix(line, name+"{") {
+				continue
+			}
+			labels, value, _ := strings.Cut(line[len(name):], " ")
+			out[labels] = value
+		}
+		return out
+	}
+	var lag, secs map[string]string
+	eventually(t, "lag 0 on all 3 partitions", func() bool {
+		_, body := get(t, base+"/metrics")
+		lag, secs = series(body, "websocket_kafka_consumer_lag"), series(body, "websocket_kafka_lag_seconds")
+		if len(lag) != 3 || len(secs) != 3 {
+			return false
+		}
+		for _, v := range lag {
+			if v != "0" {
+				return false
+			}
+		}
+		return true
+	})
+	for l, v := range secs {
+		if v != "0" {
+			t.Errorf("websocket_kafka_lag_seconds%s = %s, want 0 when caught up", l, v)
+		}
+	}
+	r.stop(t)
+}
