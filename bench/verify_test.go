@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,42 +47,79 @@ func tools(b *testing.B) string {
 // vetPackages are the packages both vet benchmarks check.
 const vetPackages = "./streamsvc/..."
 
-// benchVet runs go vet on pkgs in dir. go vet caches results per package and analyzer
-// configuration, and -c (context lines) is not part of the key: every iteration sets an
-// analyzer flag to a new value that matches nothing (plain vet: -printf.funcs; kafkavet:
-// -kafkasecurity.providers), so both sides really analyse, dependencies included, instead
-// of replaying the cache.
-func benchVet(b *testing.B, dir, pkgs, vettool, nonceFlag string) {
+// vetPass runs one go vet over pkgs in dir, with vettool when set, and returns its wall
+// and CPU time. go vet caches results per package and analyzer configuration, and -c
+// (context lines) is not part of the key: every pass sets an analyzer flag to a new value
+// that matches nothing (plain vet: -printf.funcs; kafkavet: -kafkasecurity.providers), so
+// both sides really analyse, dependencies included, instead of replaying the cache.
+func vetPass(b *testing.B, dir, pkgs, vettool string, nonce int64) (wall, cpu time.Duration) {
 	args := []string{"vet"}
+	flag := "printf.funcs"
 	if vettool != "" {
 		args = append(args, "-vettool="+vettool)
+		flag = "kafkasecurity.providers"
 	}
-	base := time.Now().UnixNano() % 1e9
-	run := func(i int64) *exec.Cmd {
-		cmd := exec.Command("go", append(args, fmt.Sprintf("-%s=example.com/benchnonce.F%d", nonceFlag, base+i), pkgs)...)
-		cmd.Dir = dir
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			// Findings make vet exit 1; anything else is a broken benchmark.
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-				b.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out.String())
-			}
+	args = append(args, fmt.Sprintf("-%s=example.com/benchnonce.F%d", flag, nonce), pkgs)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		// Findings make vet exit 1; anything else is a broken benchmark.
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			b.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out.String())
 		}
-		return cmd
 	}
-	// One untimed pass first: on a fresh machine (or after the build cache was trimmed)
-	// the first vet also compiles the export data of every dependency, which is the build's
-	// cost, not the analysers'. Whichever side ran first would pay it (it made plain vet
-	// look 1.8x slower than kafkavet on a fresh machine). b.Loop resets the timer.
-	run(-1)
-	var cpu time.Duration
-	n := 0
-	for i := int64(0); b.Loop(); i++ {
-		cpu += cpuOf(run(i))
-		n++
+	return time.Since(t0), cpuOf(cmd)
+}
+
+// vetPairs is how many plain/kafkavet pairs one benchmark iteration runs (BENCH_VET_PAIRS,
+// default 3).
+func vetPairs() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_VET_PAIRS")); err == nil && n > 0 {
+		return n
 	}
-	reportCPU(b, cpu, n)
+	return 3
+}
+
+// benchVetPair compares go vet -vettool=kafkavet with plain go vet on the same packages by
+// interleaved passes (plain then kafkavet, then kafkavet then plain, ...), so that drift in
+// the machine's load falls on both sides alike; separate benchmarks run minutes apart and
+// their single passes spread by 5-15 %, as wide as the margin measured. One untimed pass
+// of each comes first: on a fresh machine the first vet also compiles the export data of
+// every dependency, which is the build's cost, not the analysers'. It reports the ratios
+// of the summed wall and CPU times (kafkavet/plain, kafkavet/plain-cpu) and each side's
+// mean per pass.
+func benchVetPair(b *testing.B, dir, pkgs string) {
+	kafkavet := filepath.Join(tools(b), "kafkavet")
+	nonce := time.Now().UnixNano() % 1e9
+	vetPass(b, dir, pkgs, "", nonce)
+	vetPass(b, dir, pkgs, kafkavet, nonce)
+	var plainWall, plainCPU, kvWall, kvCPU time.Duration
+	passes := 0
+	for b.Loop() {
+		for i := 0; i < vetPairs(); i++ {
+			nonce++
+			order := []string{"", kafkavet}
+			if passes%2 == 1 {
+				order[0], order[1] = order[1], order[0]
+			}
+			for _, tool := range order {
+				w, c := vetPass(b, dir, pkgs, tool, nonce)
+				if tool == "" {
+					plainWall, plainCPU = plainWall+w, plainCPU+c
+				} else {
+					kvWall, kvCPU = kvWall+w, kvCPU+c
+				}
+			}
+			passes++
+		}
+	}
+	b.ReportMetric(kvWall.Seconds()/plainWall.Seconds(), "kafkavet/plain")
+	b.ReportMetric(kvCPU.Seconds()/plainCPU.Seconds(), "kafkavet/plain-cpu")
+	b.ReportMetric(float64(plainWall.Nanoseconds())/float64(passes), "plain-ns/pass")
+	b.ReportMetric(float64(kvWall.Nanoseconds())/float64(passes), "kafkavet-ns/pass")
 }
 
 // cpuOf is the CPU time (user + system) a finished command used, the children it waited
@@ -90,11 +128,8 @@ func cpuOf(cmd *exec.Cmd) time.Duration {
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
-func BenchmarkVetPlain(b *testing.B) { benchVet(b, root, vetPackages, "", "printf.funcs") }
-
-func BenchmarkVetKafkavet(b *testing.B) {
-	benchVet(b, root, vetPackages, filepath.Join(tools(b), "kafkavet"), "kafkasecurity.providers")
-}
+// BenchmarkVetPair: this repository's ./streamsvc/... (the packages that use Kafka).
+func BenchmarkVetPair(b *testing.B) { benchVetPair(b, root, vetPackages) }
 
 // extRepo returns the Go module the *Ext benchmarks vet: BENCH_EXT_REPO, a repository
 // copied outside this one (docs/PERFORMANCE.md names the one measured). Its modules must
@@ -111,12 +146,8 @@ func extRepo(b *testing.B) string {
 	return dir
 }
 
-func BenchmarkVetPlainExt(b *testing.B) { benchVet(b, extRepo(b), "./...", "", "printf.funcs") }
-
-func BenchmarkVetKafkavetExt(b *testing.B) {
-	dir := extRepo(b)
-	benchVet(b, dir, "./...", filepath.Join(tools(b), "kafkavet"), "kafkasecurity.providers")
-}
+// BenchmarkVetPairExt: ./... of BENCH_EXT_REPO.
+func BenchmarkVetPairExt(b *testing.B) { benchVetPair(b, extRepo(b), "./...") }
 
 // corpusRules copies every rule file of the shared corpus (a top-level groups: key) into
 // a fresh directory with a .streamaudit.yaml that selects them, once per process.
