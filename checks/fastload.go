@@ -426,7 +426,7 @@ func (w *Workspace) externalExports(ctx context.Context, byPath map[string]*list
 	}
 	known := map[string]exportEntry{}
 	var file string
-	if dir := exportCacheDir(); dir != "" && cacheable {
+	if dir := exportCacheDir(); dir != "" && cacheable && !w.NoDiskCache {
 		h := sha256.New()
 		for _, name := range []string{"go.mod", "go.sum"} {
 			data, _ := os.ReadFile(filepath.Join(w.Root, name))

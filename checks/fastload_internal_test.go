@@ -28,13 +28,14 @@ func TestExportListCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	noDisk := false
 	load := func() {
 		t.Helper()
 		ws, err := NewWorkspace(root, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws.Only, ws.Loader = []string{"./a"}, FastOnly
+		ws.Only, ws.Loader, ws.NoDiskCache = []string{"./a"}, FastOnly, noDisk
 		pkgs, err := ws.Packages(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -74,6 +75,19 @@ func TestExportListCache(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(files[0]); strings.Contains(string(data), "/nonexistent") {
 		t.Errorf("the stale entries were not rewritten")
+	}
+	// NoDiskCache (verify -cache=false): the list on disk is neither read nor written.
+	info, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	noDisk = true
+	load()
+	if got := exportLists.Load() - before; got != 3 {
+		t.Fatalf("NoDiskCache: %d export listings in all, want 3 (the list on disk must not be used)", got)
+	}
+	if after, err := os.Stat(files[0]); err != nil || !after.ModTime().Equal(info.ModTime()) {
+		t.Errorf("NoDiskCache: the list on disk was rewritten (%v)", err)
 	}
 }
 

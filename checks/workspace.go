@@ -48,6 +48,10 @@ type Workspace struct {
 	Loader FastLoad
 	// FastLoaded reports, after Packages, whether the fast loader produced the packages.
 	FastLoaded bool
+	// NoDiskCache, when set, keeps the loader from reading or writing anything it keeps
+	// between runs (the fast loader's export lists); verify -cache=false sets it, so that
+	// a run without the result cache also lists every dependency afresh.
+	NoDiskCache bool
 }
 
 // NewWorkspace opens root with cfg (nil: the root's .streamaudit.yaml or defaults).

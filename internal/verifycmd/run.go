@@ -132,7 +132,7 @@ func newFlags(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning, info or never")
 	fs.BoolVar(&o.changed, "changed", false, "check only the packages and files changed against HEAD (plus untracked files)")
 	fs.StringVar(&o.color, "color", "auto", "colour in the text format: auto (terminals only), always, never")
-	fs.BoolVar(&o.cache, "cache", true, "replay the result of an earlier run with identical inputs from the result cache ("+cache.EnvVar+": its directory, or off)")
+	fs.BoolVar(&o.cache, "cache", true, "replay the result of an earlier run with identical inputs from the result cache, and reuse the loader's list of dependency export data ("+cache.EnvVar+": its directory, or off); false: neither")
 	return fs
 }
 
@@ -200,6 +200,7 @@ func audit(ctx context.Context, o *options, stdout, stderr io.Writer) (int, erro
 	if err != nil {
 		return ExitError, err
 	}
+	ws.NoDiskCache = !o.cache
 	files, err := ws.Files()
 	if err != nil {
 		return ExitError, fmt.Errorf("listing %s: %w", o.dir, err)
