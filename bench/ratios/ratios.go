@@ -93,6 +93,8 @@ var Figures = []Figure{
 	{Name: "lagmon scrape HTTP 1000", Subject: "ScrapeHTTP/partitions=1000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics with Prometheus's headers, gzip"},
 	{Name: "lagmon scrape HTTP 10000", Subject: "ScrapeHTTP/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics with Prometheus's headers, gzip"},
 	{Name: "lagmon scrape HTTP 10000 identity", Subject: "ScrapeHTTPIdentity/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics without compression"},
+	{Name: "lagmon scrape HTTP proto 10000", Subject: "ScrapeHTTPProto/partitions=10000", Unit: "ns/op", Goal: 20e6, Note: "GET /metrics as a Prometheus with native histograms asks: delimited protobuf, gzip"},
+	{Name: "lagmon scrape HTTP proto/promhttp 10000", Subject: "ScrapeHTTPProto/partitions=10000", Baseline: "ScrapeHTTPProtoPromhttp/partitions=10000", Unit: "ns/op", Goal: 0.1, Higher: false, Note: "the same protobuf request answered by promhttp over the registry, same run"},
 	{Name: "lagmon scrape HTTP/promhttp 10000", Subject: "ScrapeHTTP/partitions=10000", Baseline: "ScrapeHTTPPromhttp/partitions=10000", Unit: "ns/op", Goal: 0.1, Higher: false, Note: "the same request answered by promhttp over the registry, same run"},
 	{Name: "verify repo cold cpu", Subject: "VerifyRepoCold", Unit: "cpu-ns/op", Note: "CPU time (user+sys, go list included) of the cold run; steadier than wall time on a shared machine"},
 	{Name: "verify repo one edit cpu", Subject: "VerifyRepoOneEdit", Unit: "cpu-ns/op", Note: "CPU time of the one-edit run"},

@@ -12,15 +12,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/streamaudit/streamaudit/streamsvc/exporter"
 )
 
-// A real Prometheus server scrapes /metrics (its own Accept and Accept-Encoding headers,
-// so the text path with gzip) with the lag monitor's Exposition: the target is up without
-// a scrape error and every per-partition series of every awkward topic is stored. The
+// A real Prometheus server scrapes /metrics (its own Accept and Accept-Encoding headers)
+// with the lag monitor's Exposition, once as configured by default (the text path with
+// gzip) and once with native histograms enabled, which makes it ask for delimited
+// protobuf first: the target is up without a scrape error, the responses were in the
+// format expected, and every per-partition series of every awkward topic is stored. The
 // prometheus binary missing fails on CI and skips elsewhere.
 func TestPrometheusScrapesExposition(t *testing.T) {
 	bin, err := exec.LookPath("prometheus")
@@ -30,12 +35,25 @@ func TestPrometheusScrapesExposition(t *testing.T) {
 		}
 		t.Skip("prometheus server not installed (scripts/install-deps.sh installs Debian's prometheus)")
 	}
+	t.Run("text", func(t *testing.T) { prometheusScrapes(t, bin, expfmt.TypeTextPlain) })
+	t.Run("protobuf", func(t *testing.T) {
+		prometheusScrapes(t, bin, expfmt.TypeProtoDelim, "--enable-feature=native-histograms")
+	})
+}
+
+func prometheusScrapes(t *testing.T, bin string, wantType expfmt.FormatType, flags ...string) {
 	const parts = 20
 	e := newLagEnv(t, parts)
 	e.em.AddSource(e.mon.Exposition())
 	mux := http.NewServeMux()
 	exporter.Register(mux, e.em, exporter.NewReadiness(e.em.Ready, nil))
-	target := httptest.NewServer(mux)
+	var served sync.Map // content types of the /metrics responses
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if r.URL.Path == "/metrics" {
+			served.Store(expfmt.Format(w.Header().Get("Content-Type")).FormatType(), true)
+		}
+	}))
 	defer target.Close()
 
 	dir := t.TempDir()
@@ -55,8 +73,8 @@ func TestPrometheusScrapesExposition(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
+	cmd := exec.Command(bin, append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--log.level=warn"}, flags...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -117,6 +135,15 @@ func TestPrometheusScrapesExposition(t *testing.T) {
 					if !got[topic] {
 						t.Errorf("topic %q not stored; stored %v", topic, got)
 					}
+				}
+				served.Range(func(k, _ any) bool {
+					if k.(expfmt.FormatType) != wantType {
+						t.Errorf("a scrape was answered in %v, want %v only", k, wantType)
+					}
+					return true
+				})
+				if _, ok := served.Load(wantType); !ok {
+					t.Errorf("no scrape was answered in %v", wantType)
 				}
 				return
 			}

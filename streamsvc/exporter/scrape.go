@@ -38,6 +38,16 @@ type Source interface {
 	AppendText(dst []byte, ends []int) ([]byte, []int, error)
 }
 
+// ProtoSource is a Source that also writes its families in the delimited protobuf format
+// (what Prometheus negotiates when it scrapes native histograms). When every Source is
+// one, /metrics answers protobuf requests as it answers text ones, without Gather.
+type ProtoSource interface {
+	Source
+	// AppendProto is AppendText in the delimited protobuf format: one length-prefixed
+	// io.prometheus.client.MetricFamily message per family with series.
+	AppendProto(dst []byte, ends []int) ([]byte, []int, error)
+}
+
 // AddSource makes /metrics serve src's families next to the registry's. Call it before
 // Register or Handler.
 func (m *Metrics) AddSource(src Source) { m.sources = append(m.sources, src) }
@@ -46,16 +56,23 @@ func (m *Metrics) AddSource(src Source) { m.sources = append(m.sources, src) }
 // m.Registry. With sources, a request that negotiates the text format (what Prometheus
 // and browsers get) is answered by writing the registry's families with expfmt and the
 // sources' families with their own AppendText, all in name order, gzip-compressed (at
-// gzip.BestSpeed) when the client accepts it; any other format (protobuf) goes to
-// promhttp's handler over a gatherer that merges the registry and the sources. Errors
-// answer 500 and count in promhttp_metric_handler_errors_total, as with promhttp.
+// gzip.BestSpeed) when the client accepts it; delimited protobuf (Prometheus scraping
+// native histograms) likewise with AppendProto when every source is a ProtoSource. Any
+// other format goes to promhttp's handler over a gatherer that merges the registry and
+// the sources. Errors answer 500 and count in promhttp_metric_handler_errors_total, as
+// with promhttp.
 func (m *Metrics) Handler() http.Handler {
 	opts := promhttp.HandlerOpts{Registry: m.Registry}
 	if len(m.sources) == 0 {
 		return promhttp.HandlerFor(m.Registry, opts)
 	}
 	sources := slices.Clone(m.sources)
-	h := &metricsHandler{reg: m.Registry, sources: sources}
+	h := &metricsHandler{reg: m.Registry, sources: sources, proto: true}
+	for _, src := range sources {
+		if _, ok := src.(ProtoSource); !ok {
+			h.proto = false
+		}
+	}
 	// Same desc as promhttp's own counter: promhttp.HandlerFor below finds it registered
 	// and counts into it too.
 	h.errs = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -81,6 +98,7 @@ type metricsHandler struct {
 	sources  []Source
 	errs     *prometheus.CounterVec
 	fallback http.Handler
+	proto    bool // every source is a ProtoSource
 }
 
 // scrapeBuf holds one scrape's text; pooled, so a steady scrape rate allocates nothing
@@ -109,13 +127,20 @@ var (
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The negotiation promhttp does with its default options (no OpenMetrics).
 	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...)
-	if format.FormatType() != expfmt.TypeTextPlain {
+	switch format.FormatType() {
+	case expfmt.TypeTextPlain:
+	case expfmt.TypeProtoDelim:
+		if !h.proto {
+			h.fallback.ServeHTTP(w, r)
+			return
+		}
+	default:
 		h.fallback.ServeHTTP(w, r)
 		return
 	}
 	b := scrapeBufs.Get().(*scrapeBuf)
 	defer scrapeBufs.Put(b)
-	size, err := h.text(b, r, format.ToEscapingScheme())
+	size, err := h.collect(b, r, format)
 	if err != nil {
 		http.Error(w, "An error has occurred while serving metrics:\n\n"+err.Error(), http.StatusInternalServerError)
 		return
@@ -150,9 +175,12 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// text gathers the registry and the sources into b: b.segs are the families to write in
-// order (name[] filters applied). It returns their total size.
-func (h *metricsHandler) text(b *scrapeBuf, r *http.Request, scheme model.EscapingScheme) (int, error) {
+// collect gathers the registry and the sources into b in format (text or delimited
+// protobuf): b.segs are the families to write in order (name[] filters applied). It
+// returns their total size.
+func (h *metricsHandler) collect(b *scrapeBuf, r *http.Request, format expfmt.Format) (int, error) {
+	proto := format.FormatType() == expfmt.TypeProtoDelim
+	scheme := format.ToEscapingScheme()
 	var filter map[string]bool
 	if r.URL != nil {
 		if names := r.URL.Query()["name[]"]; len(names) > 0 {
@@ -174,12 +202,21 @@ func (h *metricsHandler) text(b *scrapeBuf, r *http.Request, scheme model.Escapi
 		from, to int
 	}
 	var regs []regFam
+	var enc expfmt.Encoder
+	if proto {
+		enc = expfmt.NewEncoder(&b.reg, format) // escapes as promhttp's encoder does
+	}
 	for _, mf := range mfs {
 		if filter != nil && !filter[mf.GetName()] {
 			continue
 		}
 		from := b.reg.Len()
-		if _, err := expfmt.MetricFamilyToText(&b.reg, model.EscapeMetricFamily(mf, scheme)); err != nil {
+		if proto {
+			err = enc.Encode(mf)
+		} else {
+			_, err = expfmt.MetricFamilyToText(&b.reg, model.EscapeMetricFamily(mf, scheme))
+		}
+		if err != nil {
 			h.errs.WithLabelValues("encoding").Inc()
 			return 0, err
 		}
@@ -192,7 +229,11 @@ func (h *metricsHandler) text(b *scrapeBuf, r *http.Request, scheme model.Escapi
 		b.src, b.ends = append(b.src, nil), append(b.ends, nil)
 	}
 	for i, src := range h.sources {
-		b.src[i], b.ends[i], err = src.AppendText(b.src[i][:0], b.ends[i][:0])
+		if proto {
+			b.src[i], b.ends[i], err = src.(ProtoSource).AppendProto(b.src[i][:0], b.ends[i][:0])
+		} else {
+			b.src[i], b.ends[i], err = src.AppendText(b.src[i][:0], b.ends[i][:0])
+		}
 		if err != nil {
 			h.errs.WithLabelValues("gathering").Inc()
 			return 0, err

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streamaudit/streamaudit/streamsvc/exporter"
@@ -250,7 +251,18 @@ func TestMetricsHandlerMatchesPromhttp(t *testing.T) {
 	if ct := pb.Header().Get("Content-Type"); expfmt.Format(ct).FormatType() != expfmt.TypeProtoDelim {
 		t.Fatalf("protobuf request answered with %q", ct)
 	}
+	oldPB := serve(old, "/metrics", map[string]string{"Accept": protoAccept, "Accept-Encoding": "gzip"})
+	for _, h := range []string{"Content-Type", "Content-Encoding"} {
+		if got, want := pb.Header().Get(h), oldPB.Header().Get(h); got != want {
+			t.Errorf("protobuf: %s = %q, promhttp sent %q", h, got, want)
+		}
+	}
 	compare(t, "protobuf", parse(t, pb), oldProto)
+	pbPlain := serve(mux, "/metrics", map[string]string{"Accept": protoAccept})
+	if pbPlain.Header().Get("Content-Length") != strconv.Itoa(pbPlain.Body.Len()) {
+		t.Errorf("identity protobuf response: headers %v for %d bytes", pbPlain.Header(), pbPlain.Body.Len())
+	}
+	compare(t, "protobuf, identity", parse(t, pbPlain), oldProto)
 
 	om := serve(mux, "/metrics", map[string]string{"Accept": "application/openmetrics-text;version=1.0.0"})
 	if ct := om.Header().Get("Content-Type"); expfmt.Format(ct).FormatType() != expfmt.TypeTextPlain {
@@ -328,27 +340,51 @@ func (f fakeSource) Gather() ([]*dto.MetricFamily, error) {
 	return []*dto.MetricFamily{{Name: &f.name, Type: dto.MetricType_GAUGE.Enum(), Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: &v}}}}}, f.err
 }
 
+// fakeProtoSource is a fakeSource that also writes protobuf (the handler's protobuf path
+// instead of promhttp's).
+type fakeProtoSource struct{ fakeSource }
+
+func (f fakeProtoSource) AppendProto(dst []byte, ends []int) ([]byte, []int, error) {
+	mfs, _ := f.Gather()
+	var buf bytes.Buffer
+	if _, err := protodelim.MarshalTo(&buf, mfs[0]); err != nil {
+		panic(err)
+	}
+	dst = append(dst, buf.Bytes()...)
+	return dst, append(ends, len(dst)), f.err
+}
+
 // A family served twice (by the registry and a source) or a failing source answers 500
-// and counts a gathering error, in the text format and through promhttp alike.
+// and counts a gathering error, in the text format and in protobuf, through the
+// handler's own path and through promhttp alike.
 func TestMetricsHandlerErrors(t *testing.T) {
+	var sources []exporter.Source
 	for _, src := range []fakeSource{{name: "go_goroutines"}, {name: "extra_gauge", err: errors.New("source broke")}} {
+		sources = append(sources, src, fakeProtoSource{src})
+	}
+	for _, src := range sources {
 		m := exporter.NewMetrics()
 		m.AddSource(src)
+		name := src.Names()[0]
 		h := m.Handler()
 		for i, accept := range []string{promAccept, protoAccept} {
 			rec := serve(h, "/metrics", map[string]string{"Accept": accept, "Accept-Encoding": "gzip"})
 			if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Encoding") != "" {
-				t.Errorf("%s, %s: status %d %v, want 500 uncompressed", src.name, accept, rec.Code, rec.Header())
+				t.Errorf("%T %s, %s: status %d %v, want 500 uncompressed", src, name, accept, rec.Code, rec.Header())
 			}
 			if got := handlerErrors(t, m.Registry, "gathering"); got != float64(i+1) {
-				t.Errorf("%s, %s: gathering errors = %v, want %d", src.name, accept, got, i+1)
+				t.Errorf("%T %s, %s: gathering errors = %v, want %d", src, name, accept, got, i+1)
 			}
 		}
 	}
-	m := exporter.NewMetrics()
-	m.AddSource(fakeSource{name: "extra_gauge"})
-	if fams := parse(t, serve(m.Handler(), "/metrics", nil)); fams["extra_gauge"] == nil || fams["go_goroutines"] == nil {
-		t.Errorf("a source's family next to the registry's: %d families", len(fams))
+	for _, src := range []exporter.Source{fakeSource{name: "extra_gauge"}, fakeProtoSource{fakeSource{name: "extra_gauge"}}} {
+		m := exporter.NewMetrics()
+		m.AddSource(src)
+		for _, accept := range []string{promAccept, protoAccept} {
+			if fams := parse(t, serve(m.Handler(), "/metrics", map[string]string{"Accept": accept})); fams["extra_gauge"] == nil || fams["go_goroutines"] == nil {
+				t.Errorf("%T, %s: a source's family next to the registry's: %d families", src, accept, len(fams))
+			}
+		}
 	}
 }
 

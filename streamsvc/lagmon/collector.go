@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -47,6 +48,7 @@ type partFamily struct {
 	seconds    bool
 	value      func(v *values) (int64, bool)
 	header     []byte // "# HELP ...\n# TYPE ... gauge\n", built in init
+	pbHeader   []byte // MetricFamily's name (1), help (2) and type (3, GAUGE) in protobuf, built in init
 }
 
 // float is the exported value of x (a value of f).
@@ -131,6 +133,12 @@ func init() {
 			panic(fmt.Sprintf("lagmon: %s: not a legacy metric name (the text writer does not quote names)", f.name))
 		}
 		f.header = fmt.Appendf(nil, "# HELP %s %s\n# TYPE %s gauge\n", f.name, helpEscaper.Replace(f.help), f.name)
+		f.pbHeader = protowire.AppendTag(nil, 1, protowire.BytesType)
+		f.pbHeader = protowire.AppendString(f.pbHeader, f.name)
+		f.pbHeader = protowire.AppendTag(f.pbHeader, 2, protowire.BytesType)
+		f.pbHeader = protowire.AppendString(f.pbHeader, f.help)
+		f.pbHeader = protowire.AppendTag(f.pbHeader, 3, protowire.VarintType)
+		f.pbHeader = protowire.AppendVarint(f.pbHeader, uint64(dto.MetricType_GAUGE))
 	}
 }
 
@@ -157,6 +165,7 @@ type scrapeEntry struct {
 	slot   *Slot
 	labels []*dto.LabelPair
 	text   []byte // `{partition="P",topic="T"} `, escaped; shares the cache's arena
+	pb     []byte // the same labels as Metric.label fields in protobuf; shares another arena
 	bad    bool   // the topic is not valid UTF-8: no exposition may carry it
 }
 
@@ -226,6 +235,18 @@ func (c *scrapeCache) entries(a *assignment) []scrapeEntry {
 	start := 0
 	for i, end := range ends {
 		order[i].text = arena[start:end:end] // one arena for every entry's labels
+		start = end
+	}
+	var pbArena []byte
+	for i := range order {
+		s := order[i].slot
+		pbArena = appendLabelPB(pbArena, "partition", s.label)
+		pbArena = appendLabelPB(pbArena, "topic", s.topic)
+		ends[i] = len(pbArena)
+	}
+	start = 0
+	for i, end := range ends {
+		order[i].pb = pbArena[start:end:end]
 		start = end
 	}
 	if len(bad) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -14,8 +15,9 @@ import (
 // a dto, a duplicate-detection hash and a sort, which at 10 000 partitions (50 000 series)
 // is most of a scrape. The series are unique by construction (one slot per owned
 // partition), their label names are fixed and their descs are checked in init, so none of
-// that work finds anything here. It implements streamsvc/exporter's Source: text goes out
-// through AppendText, every other exposition format through Gather.
+// that work finds anything here. It implements streamsvc/exporter's Source and ProtoSource:
+// text goes out through AppendText, delimited protobuf through AppendProto, every other
+// exposition format through Gather.
 type Exposition struct{ m *Monitor }
 
 // Exposition hands the per-partition gauges over to the returned Exposition. From this
@@ -80,8 +82,69 @@ func (e *Exposition) AppendText(dst []byte, ends []int) ([]byte, []int, error) {
 	return dst, ends, m.scrape.bad
 }
 
+// AppendProto appends one scrape of every family of Names, in Names' order, in the
+// delimited protobuf format (io.prometheus.client.MetricFamily messages, each preceded by
+// its length as a varint: what Prometheus asks for when it scrapes native histograms, and
+// what expfmt's protodelim encoder writes for Gather's families, byte for byte). Series,
+// order, values, ends and errors are those of AppendText. It allocates nothing once dst
+// and ends have grown.
+func (e *Exposition) AppendProto(dst []byte, ends []int) ([]byte, []int, error) {
+	m := e.m
+	a := m.current.Load()
+	m.sampleMu.Lock()
+	defer m.sampleMu.Unlock()
+	order, vals := m.scrape.sample(m, a)
+	for fi := range partFamilies {
+		f := &partFamilies[fi]
+		// A message's length precedes it: size the family first.
+		size, n := len(f.pbHeader), 0
+		for i := range order {
+			if _, ok := f.value(&vals[i]); ok && !order[i].bad {
+				ml := len(order[i].pb) + pbGaugeLen
+				size += 1 + protowire.SizeVarint(uint64(ml)) + ml
+				n++
+			}
+		}
+		if n > 0 {
+			dst = protowire.AppendVarint(dst, uint64(size))
+			dst = append(dst, f.pbHeader...)
+			for i := range order {
+				x, ok := f.value(&vals[i])
+				if !ok || order[i].bad {
+					continue
+				}
+				// MetricFamily.metric (4): Metric{label (1) x2, gauge (2): Gauge{value (1): double}}.
+				dst = protowire.AppendTag(dst, 4, protowire.BytesType)
+				dst = protowire.AppendVarint(dst, uint64(len(order[i].pb)+pbGaugeLen))
+				dst = append(dst, order[i].pb...)
+				dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+				dst = protowire.AppendVarint(dst, 1+8)
+				dst = protowire.AppendTag(dst, 1, protowire.Fixed64Type)
+				dst = protowire.AppendFixed64(dst, math.Float64bits(f.float(x)))
+			}
+		}
+		ends = append(ends, len(dst))
+	}
+	return dst, ends, m.scrape.bad
+}
+
+// pbGaugeLen is the size of Metric.gauge holding a Gauge with its value: tag, length,
+// then the value's tag and eight bytes.
+const pbGaugeLen = 1 + 1 + 1 + 8
+
+// appendLabelPB appends a Metric.label field (1) holding LabelPair{name, value}.
+func appendLabelPB(dst []byte, name, value string) []byte {
+	lp := protowire.SizeTag(1) + protowire.SizeBytes(len(name)) + protowire.SizeTag(2) + protowire.SizeBytes(len(value))
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	dst = protowire.AppendVarint(dst, uint64(lp))
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	dst = protowire.AppendString(dst, name)
+	dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+	return protowire.AppendString(dst, value)
+}
+
 // Gather returns one scrape of the families as dto metric families (for exposition
-// formats other than text), sorted by name, with the same series and values AppendText
+// formats other than text and delimited protobuf), sorted by name, with the same series and values AppendText
 // writes. Every call allocates its own dto (a handful of allocations in all, whatever the
 // number of partitions), so the result stays valid after later scrapes.
 func (e *Exposition) Gather() ([]*dto.MetricFamily, error) {

@@ -87,3 +87,20 @@ func BenchmarkScrapeHTTPIdentity(b *testing.B) {
 func BenchmarkScrapeHTTPPromhttp(b *testing.B) {
 	benchScrapeHTTP(b, false, map[string]string{"Accept": prometheusAccept, "Accept-Encoding": "gzip"})
 }
+
+// prometheusProtoAccept is the Accept header of a Prometheus that scrapes native
+// histograms: delimited protobuf first.
+const prometheusProtoAccept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5," +
+	"application/openmetrics-text;version=1.0.0;q=0.4,application/openmetrics-text;version=0.0.1;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1"
+
+// BenchmarkScrapeHTTPProto is the scrape of a Prometheus with native histograms enabled:
+// delimited protobuf, gzip, answered by streamsvc's handler (AppendProto).
+func BenchmarkScrapeHTTPProto(b *testing.B) {
+	benchScrapeHTTP(b, true, map[string]string{"Accept": prometheusProtoAccept, "Accept-Encoding": "gzip"})
+}
+
+// BenchmarkScrapeHTTPProtoPromhttp is the same request answered by promhttp over the
+// registry holding every series (the baseline of the same run).
+func BenchmarkScrapeHTTPProtoPromhttp(b *testing.B) {
+	benchScrapeHTTP(b, false, map[string]string{"Accept": prometheusProtoAccept, "Accept-Encoding": "gzip"})
+}
