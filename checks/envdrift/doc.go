@@ -4,7 +4,8 @@
 //
 // Reads, from the Go packages the Workspace loaded once (test files excluded): os.Getenv,
 // os.LookupEnv, syscall.Getenv, os.ExpandEnv and os.Expand(s, os.Getenv); keys through
-// constants, concatenation, strings.ToUpper and ranges over literals of constants;
+// constants, concatenation, strings.ToUpper, ranges over literals of constants and local
+// variables assigned exactly once (never through &v, op-assignment or range);
 // helper functions and closures whose key is a parameter (inferred to a fixpoint across
 // the module, prefixes and suffixes included); lookup functions passed as values or kept
 // in struct fields (FromLookup(os.LookupEnv), Config{Lookup: os.LookupEnv}); struct-tag
@@ -13,7 +14,9 @@
 // sethvargo/go-envconfig with prefix= and PrefixLookuper); viper (BindEnv, and
 // SetEnvPrefix + SetEnvKeyReplacer + AutomaticEnv for the keys later read); urfave/cli
 // EnvVars; flag/pflag (cobra) env fallbacks computed from flag names in VisitAll
-// callbacks; peterbourgon/ff env options. Third-party libraries are recognised by
+// callbacks; peterbourgon/ff env options; koanf's env provider (v1 Provider(prefix, ...)
+// and v2 Opt{Prefix: ...}), a read of every variable of its prefix (PrefixRead; without
+// a prefix, a scan of the whole environment). Third-party libraries are recognised by
 // import path and selector, so their sources are not needed. A read is attributed to
 // every main package whose import closure holds the reading package. Non-constant keys
 // and scans of os.Environ are env-dynamic-read (passing os.Environ to a child process is
@@ -25,7 +28,7 @@
 //
 // Sets, from shell (mvdan.cc/sh: export, declare -x, set -a, VAR=x cmd; ${VAR:-x} of a
 // variable the script does not export is the script's own input), .env files,
-// Dockerfiles (ENV, ARG), docker-compose (environment, env_file, ${VAR}), Kubernetes
+// Dockerfiles (ENV, ARG; a $NAME in RUN or another instruction is the build's own input), docker-compose (environment, env_file, ${VAR}), Kubernetes
 // manifests and Helm charts scanned statically (env, envFrom, secretKeyRef; templates
 // are de-templated: ranges over values maps and lists, toYaml splices, named templates
 // from include, values placeholders resolved through values.yaml).

@@ -100,7 +100,7 @@ func TestExtractDockerfile(t *testing.T) {
 		{"ENV legacy form", "ENV KAFKA_TOPIC t\n", "KAFKA_TOPIC@1:set"},
 		{"continuation", "ENV A_B=1 \\\n    C_D=2\n", "A_B@1:set C_D@1:set"},
 		{"ARG is a mention", "ARG GO_VERSION=1.26\n", "GO_VERSION@1"},
-		{"RUN reference", "RUN echo $BUILD_TAG\n", "BUILD_TAG@1"},
+		{"RUN reference: the build reads it", "RUN echo $BUILD_TAG\n", "BUILD_TAG@1:consumed"},
 		{"comment", "# ENV A_B=1\n", ""},
 	}
 	for _, c := range cases {

@@ -29,6 +29,17 @@ type DynamicRead struct {
 	Loc  checks.Location
 	Pkg  string
 	Expr string
+	Fix  string // advice when the generic one (constant names, env.allow) does not fit
+}
+
+// PrefixRead is a read of every variable whose name starts with Prefix (a configuration
+// library that loads the environment by prefix, such as koanf's env provider): any such
+// variable counts as read by the binaries that hold Pkg.
+type PrefixRead struct {
+	Prefix string
+	Loc    checks.Location
+	Pkg    string
+	Via    string
 }
 
 // HardCode is a place where a setting that could come from the environment is fixed in
@@ -51,6 +62,7 @@ type Binary struct {
 // GoInventory is what the Go code tells about the environment.
 type GoInventory struct {
 	Reads     []Read
+	Prefixes  []PrefixRead
 	Dynamic   []DynamicRead
 	HardCodes []HardCode
 	Binaries  []*Binary
@@ -136,6 +148,86 @@ type goAnalyzer struct {
 	handled map[ast.Node]bool
 	// litEnv holds anonymous functions that wrap an env read of their first parameter.
 	litEnv map[*ast.FuncLit]bool
+	// locals holds what each function-local variable of the module is assigned.
+	locals map[*types.Var]*localVal
+}
+
+// localVal is what a function-local variable is assigned: a key held in a variable
+// (envKey := "CONFIG_FILEPATH"; os.Getenv(envKey)) resolves through its value when it is
+// assigned exactly once and nothing else can change it.
+type localVal struct {
+	expr ast.Expr // the value of its only assignment; nil when declared without one
+	n    int      // assignments
+	bad  bool     // changed in a way not followed: op-assignment, multi-value, &v, range, ++
+}
+
+// collectLocals records every assignment to a function-local variable in p (a local is
+// only assignable inside the function that declares it, closures included, all of which
+// this walk sees).
+func (a *goAnalyzer) collectLocals(p *packages.Package) {
+	info := p.TypesInfo
+	set := func(e ast.Expr, val ast.Expr, followed bool) {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok || id.Name == "_" {
+			return
+		}
+		obj := info.Defs[id]
+		if obj == nil {
+			obj = info.Uses[id]
+		}
+		v, ok := obj.(*types.Var)
+		if !ok || v.IsField() || v.Pkg() == nil || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
+			return
+		}
+		lv := a.locals[v]
+		if lv == nil {
+			lv = &localVal{}
+			a.locals[v] = lv
+		}
+		lv.n++
+		lv.expr = val
+		lv.bad = lv.bad || !followed
+	}
+	for _, f := range p.Syntax {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				plain := (n.Tok == token.DEFINE || n.Tok == token.ASSIGN) && len(n.Lhs) == len(n.Rhs)
+				for i, l := range n.Lhs {
+					if plain {
+						set(l, n.Rhs[i], true)
+					} else {
+						set(l, nil, false)
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					switch {
+					case len(n.Values) == len(n.Names):
+						set(id, n.Values[i], true)
+					case len(n.Values) == 0:
+						set(id, nil, true) // the zero value: counts as an assignment
+					default:
+						set(id, nil, false)
+					}
+				}
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					set(n.X, nil, false)
+				}
+			case *ast.IncDecStmt:
+				set(n.X, nil, false)
+			case *ast.RangeStmt:
+				if n.Key != nil {
+					set(n.Key, nil, false)
+				}
+				if n.Value != nil {
+					set(n.Value, nil, false)
+				}
+			}
+			return true
+		})
+	}
 }
 
 type rangeLit struct {
@@ -195,7 +287,10 @@ func analyzeGo(ws *checks.Workspace, roots []*packages.Package) *GoInventory {
 		}, nil)
 		inv.Binaries = append(inv.Binaries, b)
 	}
-	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}, handled: map[ast.Node]bool{}, litEnv: map[*ast.FuncLit]bool{}}
+	a := &goAnalyzer{ws: ws, pkgs: mod, helpers: map[types.Object]*helper{}, envFuncs: map[*types.Var]bool{}, inv: inv, seenRead: map[string]bool{}, passThrough: map[ast.Node]bool{}, rangeLits: map[*types.Var]rangeLit{}, handled: map[ast.Node]bool{}, litEnv: map[*ast.FuncLit]bool{}, locals: map[*types.Var]*localVal{}}
+	for _, p := range mod {
+		a.collectLocals(p)
+	}
 	for i := 0; i < 8; i++ {
 		a.changed = false
 		a.walkAll()
@@ -718,6 +813,9 @@ func (a *goAnalyzer) resolveKey(info *types.Info, c *fnCtx, e ast.Expr, depth in
 				return keyVal{kind: keyParam, owner: cc.obj, ownerLit: cc.lit, param: i}
 			}
 		}
+		if lv := a.locals[v]; lv != nil && lv.n == 1 && !lv.bad && lv.expr != nil {
+			return a.resolveKey(info, c, lv.expr, depth+1)
+		}
 	}
 	return keyVal{}
 }
@@ -786,13 +884,17 @@ func (a *goAnalyzer) read(p *packages.Package, n ast.Node, name, via string) {
 }
 
 func (a *goAnalyzer) dynamic(p *packages.Package, n ast.Node, what string) {
+	a.dynamicFix(p, n, what, "")
+}
+
+func (a *goAnalyzer) dynamicFix(p *packages.Package, n ast.Node, what, fix string) {
 	l := a.loc(p, n)
 	key := "dyn\x00" + l.String() + ":" + strconv.Itoa(l.Column)
 	if a.seenRead[key] {
 		return
 	}
 	a.seenRead[key] = true
-	a.inv.Dynamic = append(a.inv.Dynamic, DynamicRead{Loc: l, Pkg: p.PkgPath, Expr: what})
+	a.inv.Dynamic = append(a.inv.Dynamic, DynamicRead{Loc: l, Pkg: p.PkgPath, Expr: what, Fix: fix})
 }
 
 // validEnvName reports whether s can name an environment variable a shell can set.

@@ -25,6 +25,9 @@ const (
 	pkgViper     = "github.com/spf13/viper"
 	pkgUrfave    = "github.com/urfave/cli"
 	pkgKgo       = "github.com/twmb/franz-go/pkg/kgo"
+	// koanf's env provider: a package of koanf v1's module, then a module of its own
+	// (v1 API), then env/v2 (Provider(delim, Opt{Prefix: ...})).
+	pkgKoanfEnv = "github.com/knadh/koanf/providers/env"
 )
 
 // libPkg reports whether path is base or one of its major versions (base/vN).
@@ -120,6 +123,8 @@ func (a *goAnalyzer) structLibs(p *packages.Package) {
 					}
 				case libPkg(path, pkgSethvargo):
 					a.sethvargo(p, n, fn)
+				case libPkg(path, pkgKoanfEnv) && (fn.Name() == "Provider" || fn.Name() == "ProviderWithValue"):
+					a.koanfEnv(p, n, fn)
 				case path == pkgViper:
 					order = append(order, n)
 				case libPkg(path, pkgUrfave) && (fn.Name() == "EnvVars" || fn.Name() == "EnvVar"):
@@ -614,4 +619,58 @@ func propertyOf(name string, strip []string) string {
 		}
 		return unicode.ToLower(r)
 	}, rest)
+}
+
+const koanfFix = "Give the env provider a constant prefix (env.Provider(\"APP_\", ...)) so that only the service's own variables are read, or list the variables in env.allow."
+
+// koanfEnv handles koanf's env provider, which reads every variable that starts with its
+// prefix (the whole environment without one): a prefix read, or a scan of the
+// environment (env-dynamic-read). The prefix is the argument of the parameter named
+// prefix (v1: Provider(prefix, delim, cb)), or the Prefix field of an Opt literal (v2:
+// Provider(delim, Opt{Prefix: ...})), or the argument of an env.WithPrefix option.
+func (a *goAnalyzer) koanfEnv(p *packages.Package, call *ast.CallExpr, fn *types.Func) {
+	info := p.TypesInfo
+	var prefixArg ast.Expr
+	found := false
+	if sig, ok := fn.Type().(*types.Signature); ok {
+		for i := 0; i < sig.Params().Len() && i < len(call.Args); i++ {
+			if sig.Params().At(i).Name() == "prefix" {
+				prefixArg, found = call.Args[i], true
+			}
+		}
+	}
+	for _, arg := range call.Args {
+		if found {
+			break
+		}
+		switch x := ast.Unparen(arg).(type) {
+		case *ast.CompositeLit:
+			if st := structTarget(info, x); st != nil {
+				for i := 0; i < st.NumFields(); i++ {
+					if st.Field(i).Name() == "Prefix" {
+						prefixArg, found = fieldValue(info, x, "Prefix"), true // nil: the empty prefix
+					}
+				}
+			}
+		case *ast.CallExpr:
+			if o := funcOf(info, x); libPkg(pkgPathOf(o), pkgKoanfEnv) && o.Name() == "WithPrefix" && len(x.Args) == 1 {
+				prefixArg, found = x.Args[0], true
+			}
+		}
+	}
+	prefix := ""
+	if prefixArg != nil {
+		k := a.resolveKey(info, &fnCtx{params: map[*types.Var]int{}}, prefixArg, 0)
+		if k.kind != keyConst {
+			a.dynamicFix(p, call, "koanf env provider with a non-constant prefix", koanfFix)
+			return
+		}
+		prefix = k.s
+	}
+	if !found || prefix == "" {
+		a.dynamicFix(p, call, "koanf env provider without a prefix reads the whole environment", koanfFix)
+		return
+	}
+	l := a.loc(p, call)
+	a.inv.Prefixes = append(a.inv.Prefixes, PrefixRead{Prefix: prefix, Loc: l, Pkg: p.PkgPath, Via: "koanf env provider"})
 }

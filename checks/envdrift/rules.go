@@ -50,6 +50,10 @@ type evaluator struct {
 	binRead map[string]map[string]bool // binary dir -> names
 	dynBins map[string]bool            // binaries with dynamic reads
 	anyDyn  bool
+	// binPrefixes holds, per binary dir, the prefixes it reads every variable of
+	// (PrefixRead); prefixes holds them all.
+	binPrefixes map[string][]string
+	prefixes    []string
 	// consumed holds names that scripts read for themselves.
 	consumed map[string]bool
 }
@@ -73,6 +77,13 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 			e.consumed[o.Name] = true
 		}
 	}
+	e.binPrefixes = map[string][]string{}
+	for _, r := range s.Go.Prefixes {
+		e.prefixes = append(e.prefixes, r.Prefix)
+		for _, b := range s.Go.BinariesOf(r.Pkg) {
+			e.binPrefixes[b] = append(e.binPrefixes[b], r.Prefix)
+		}
+	}
 	for _, d := range s.Go.Dynamic {
 		e.anyDyn = true
 		for _, b := range s.Go.BinariesOf(d.Pkg) {
@@ -92,7 +103,21 @@ func (s *Scanned) Findings(c *checks.Config) []checks.Finding {
 }
 
 func (e *evaluator) readByCode(name string) bool {
-	return len(e.reads[name]) > 0 || e.s.OtherCode[name] || e.consumed[name]
+	return len(e.reads[name]) > 0 || e.s.OtherCode[name] || e.consumed[name] || hasPrefix(name, e.prefixes)
+}
+
+// readByBinary reports whether the binary in dir reads name, by name or by prefix.
+func (e *evaluator) readByBinary(dir, name string) bool {
+	return e.binRead[dir][name] || hasPrefix(name, e.binPrefixes[dir])
+}
+
+func hasPrefix(name string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *evaluator) conf(bin string) checks.Confidence {
@@ -318,7 +343,7 @@ func (e *evaluator) setNotRead() []checks.Finding {
 			continue
 		}
 		for _, m := range w.Env {
-			if allowed(e.cfg, m.Name) || e.binRead[b.Dir][m.Name] {
+			if allowed(e.cfg, m.Name) || e.readByBinary(b.Dir, m.Name) {
 				continue
 			}
 			msg := fmt.Sprintf("%s is set for %s (%s %q), which never reads it", m.Name, b.Dir, kindNoun(m.Kind), w.Name)
@@ -458,6 +483,9 @@ func (e *evaluator) dynamic() []checks.Finding {
 			Rule: "env-dynamic-read", File: d.Loc.File, Line: d.Loc.Line, Column: d.Loc.Column,
 			Message: "env read that cannot be resolved statically: " + d.Expr, Evidence: d.Expr, Key: d.Expr,
 			Fix: "Use constant variable names (a const or a helper called with constants), or list the variables in env.allow.",
+		}
+		if d.Fix != "" {
+			f.Fix = d.Fix
 		}
 		if len(bins) > 0 {
 			f.Binary = bins[0]

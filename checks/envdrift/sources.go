@@ -207,7 +207,8 @@ func extractDotenv(file string, src []byte) []*Mention {
 	return out
 }
 
-// extractDockerfile reads ENV and ARG instructions (with line continuations) and the
+// extractDockerfile reads ENV and ARG instructions (with line continuations), the $NAME
+// references of the other instructions (the build's own input) and the
 // ENTRYPOINT/CMD/COPY hints naming the binary. It returns one workload for the image.
 func extractDockerfile(file string, src []byte) []*Mention {
 	w := &Workload{Kind: KindDockerfile, Name: file, Loc: checks.Location{File: file, Line: 1}, Hints: []string{file}}
@@ -246,7 +247,10 @@ func extractDockerfile(file string, src []byte) []*Mention {
 				name = t[2]
 			}
 			if validEnvName(name) && strings.ToUpper(instr) != "ENV" && strings.ToUpper(instr) != "ARG" {
-				out = append(out, &Mention{Name: name, Loc: checks.Location{File: file, Line: start}, Kind: KindDockerfile})
+				// $NAME in RUN, CMD, WORKDIR, ...: the build (or the container's shell)
+				// reads it, as a script reads its own input (go build -ldflags "-X
+				// main.commit=$COMMIT" consumes ARG COMMIT; no Go code needs to).
+				out = append(out, &Mention{Name: name, Loc: checks.Location{File: file, Line: start}, Kind: KindDockerfile, Consumed: true})
 			}
 		}
 	}

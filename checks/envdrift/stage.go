@@ -406,6 +406,16 @@ func (s *Scanned) Inventory() []checks.EnvVar {
 		v := get(o.Name)
 		v.SetIn = append(v.SetIn, o.Loc.String())
 	}
+	// Variables read by prefix (koanf's env provider) are known by the names documents
+	// and deployments give them.
+	for _, r := range s.Go.Prefixes {
+		for name, v := range m {
+			if strings.HasPrefix(name, r.Prefix) {
+				v.ReadBy = append(v.ReadBy, s.Go.BinariesOf(r.Pkg)...)
+				v.ReadAt = append(v.ReadAt, r.Loc.String())
+			}
+		}
+	}
 	out := make([]checks.EnvVar, 0, len(m))
 	for _, v := range m {
 		v.ReadBy = uniq(v.ReadBy)

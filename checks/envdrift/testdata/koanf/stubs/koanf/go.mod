@@ -1,0 +1,3 @@
+module github.com/knadh/koanf
+
+go 1.26
