@@ -12,7 +12,8 @@
 // libraries (caarlos0/env with Options.Prefix and envPrefix, kelseyhightower/envconfig
 // with its prefix and split_words rules,
 // sethvargo/go-envconfig with prefix= and PrefixLookuper); viper (BindEnv, and
-// SetEnvPrefix + SetEnvKeyReplacer + AutomaticEnv for the keys later read); urfave/cli
+// SetEnvPrefix + SetEnvKeyReplacer + AutomaticEnv for the keys later read; a prefix not
+// known statically makes those names unknown: env-dynamic-read); urfave/cli
 // EnvVars; flag/pflag (cobra) env fallbacks computed from flag names in VisitAll
 // callbacks; peterbourgon/ff env options; koanf's env provider (v1 Provider(prefix, ...)
 // and v2 Opt{Prefix: ...}), a read of every variable of its prefix (PrefixRead; without
@@ -28,7 +29,8 @@
 //
 // Sets, from shell (mvdan.cc/sh: export, declare -x, set -a, VAR=x cmd; ${VAR:-x} of a
 // variable the script does not export is the script's own input), .env files,
-// Dockerfiles (ENV, ARG; a $NAME in RUN or another instruction is the build's own input), docker-compose (environment, env_file, ${VAR}), Kubernetes
+// Dockerfiles (ENV, ARG; a $NAME in RUN, another instruction or an ENV/ARG value is the
+// build's own input), docker-compose (environment, env_file, ${VAR}), Kubernetes
 // manifests and Helm charts scanned statically (env, envFrom, secretKeyRef; templates
 // are de-templated: ranges over values maps and lists, toYaml splices, named templates
 // from include, values placeholders resolved through values.yaml).

@@ -102,6 +102,8 @@ func TestExtractDockerfile(t *testing.T) {
 		{"ARG is a mention", "ARG GO_VERSION=1.26\n", "GO_VERSION@1"},
 		{"RUN reference: the build reads it", "RUN echo $BUILD_TAG\n", "BUILD_TAG@1:consumed"},
 		{"comment", "# ENV A_B=1\n", ""},
+		{"ARG default uses another ARG", "ARG TARGETARCH\nARG BIN_DIR=.build/linux-${TARGETARCH}/\n", "BIN_DIR@2 TARGETARCH@1 TARGETARCH@2:consumed"},
+		{"ENV value uses an ARG", "ARG VERSION\nENV APP_VERSION=$VERSION\n", "APP_VERSION@2:set VERSION@1 VERSION@2:consumed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -81,6 +81,7 @@ func (a *goAnalyzer) structLibs(p *packages.Package) {
 	info := p.TypesInfo
 	type viperInst struct {
 		prefix    string
+		unknown   bool // SetEnvPrefix with a value not known statically
 		automatic bool
 		replacer  *strings.Replacer
 		gets      []*ast.CallExpr
@@ -143,8 +144,14 @@ func (a *goAnalyzer) structLibs(p *packages.Package) {
 		v := inst(call)
 		switch name := fn.Name(); {
 		case name == "SetEnvPrefix" && len(call.Args) == 1:
-			if s, ok := constString(info, call.Args[0]); ok {
-				v.prefix = s
+			// A constant, or a local assigned one; otherwise (Burrow reads it from its
+			// own configuration) the names of AutomaticEnv's reads are unknown.
+			if k := a.resolveKey(info, &fnCtx{params: map[*types.Var]int{}}, call.Args[0], 0); k.kind == keyConst {
+				v.prefix, v.unknown = k.s, false
+			} else {
+				v.unknown = true
+				a.dynamicFix(p, call, "viper.SetEnvPrefix with a prefix not known statically",
+					"Set a constant env prefix (viper.SetEnvPrefix(\"APP\")), or list the variables in env.allow.")
 			}
 		case name == "AutomaticEnv":
 			v.automatic = true
@@ -179,7 +186,7 @@ func (a *goAnalyzer) structLibs(p *packages.Package) {
 	for _, v := range vipers {
 		for _, call := range v.gets {
 			fn := funcOf(info, call)
-			if fn.Name() != "BindEnv" && !v.automatic {
+			if v.unknown || fn.Name() != "BindEnv" && !v.automatic {
 				continue
 			}
 			if len(call.Args) == 0 {

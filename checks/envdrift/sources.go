@@ -241,12 +241,25 @@ func extractDockerfile(file string, src []byte) []*Mention {
 		case "ENTRYPOINT", "CMD", "COPY", "FROM":
 			w.Hints = append(w.Hints, rest)
 		}
-		for _, t := range shellRefRE.FindAllStringSubmatch(rest, -1) {
+		// References: anywhere in most instructions; in ENV and ARG only in the values
+		// (ARG BIN_DIR=.build/linux-${TARGETARCH}/ uses TARGETARCH).
+		refs := rest
+		switch strings.ToUpper(instr) {
+		case "ENV":
+			var vals []string
+			for _, kv := range dockerKV(rest) {
+				vals = append(vals, kv[1])
+			}
+			refs = strings.Join(vals, " ")
+		case "ARG":
+			_, refs, _ = strings.Cut(rest, "=")
+		}
+		for _, t := range shellRefRE.FindAllStringSubmatch(refs, -1) {
 			name := t[1]
 			if name == "" {
 				name = t[2]
 			}
-			if validEnvName(name) && strings.ToUpper(instr) != "ENV" && strings.ToUpper(instr) != "ARG" {
+			if validEnvName(name) {
 				// $NAME in RUN, CMD, WORKDIR, ...: the build (or the container's shell)
 				// reads it, as a script reads its own input (go build -ldflags "-X
 				// main.commit=$COMMIT" consumes ARG COMMIT; no Go code needs to).

@@ -60,10 +60,24 @@ func parseDirectives(file string, data []byte) []directive {
 		if code := strings.TrimSuffix(before, marker); strings.Contains(code, "//") || strings.Contains(code, "#") || strings.Contains(code, "<!--") {
 			continue // quoted inside another comment (documentation of the directive)
 		}
-		if code := strings.TrimSuffix(before, marker); strings.Count(code, `"`)%2 == 1 || strings.Count(code, "'")%2 == 1 || strings.Count(code, "`")%2 == 1 {
+		code := strings.TrimSuffix(before, marker)
+		if isMarkdown(file) {
+			if strings.Count(code, "`")%2 == 1 {
+				continue // inside a code span (apostrophes in prose are not quotes)
+			}
+		} else if strings.Count(code, `"`)%2 == 1 || strings.Count(code, "'")%2 == 1 || strings.Count(code, "`")%2 == 1 {
 			continue // inside a quoted string
 		}
-		if d, ok := newDirective(file, i+1, idx+1, line[idx+len(directiveName):]); ok {
+		rest := line[idx+len(directiveName):]
+		// The comment ends the directive: a reason never includes the closing marker
+		// (| ... <!-- streamaudit:ignore RULE reason --> | in a table row).
+		switch marker {
+		case "<!--":
+			rest, _, _ = strings.Cut(rest, "-->")
+		case "/*":
+			rest, _, _ = strings.Cut(rest, "*/")
+		}
+		if d, ok := newDirective(file, i+1, idx+1, rest); ok {
 			out = append(out, d)
 		}
 	}

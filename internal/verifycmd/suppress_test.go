@@ -56,6 +56,11 @@ func TestParseDirectives(t *testing.T) {
 	check("README.md", "**//"+dir+" without a rule** prose\n```\n//"+dir+" kafka-security sample\n```\n<!-- "+dir+" env-doc-stale legacy name -->\n", []want{
 		{5, "env-doc-stale", "legacy name", ""},
 	})
+	// At the end of a table row, after prose with an apostrophe: the reason stops at -->;
+	// inside a code span it is a quotation.
+	check("docs/x.md", "| `X_Y` | Burrow's variable <!-- "+dir+" env-doc-stale not ours --> |\n| `<!-- "+dir+" env-doc-stale quoted -->` |\n", []want{
+		{1, "env-doc-stale", "not ours", ""},
+	})
 	if inv := invalidFindings(parseDirectives("f.go", []byte(goSrc))); len(inv) != 3 {
 		t.Errorf("invalid findings = %d, want 3", len(inv))
 	}

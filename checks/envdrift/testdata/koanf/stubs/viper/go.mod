@@ -1,0 +1,3 @@
+module github.com/spf13/viper
+
+go 1.26
