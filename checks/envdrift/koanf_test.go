@@ -81,3 +81,18 @@ func TestKoanfAndLocalKeys(t *testing.T) {
 		}
 	}
 }
+
+// A container name a Helm template computes is shown as {{…}}, not as the placeholder.
+func TestWorkloadDisplayName(t *testing.T) {
+	for name, want := range map[string]string{
+		"exporter":              "exporter",
+		phTpl:                   "{{…}}",
+		phTpl + "-exporter":     "{{…}}-exporter",
+		phValues + "app.name":   "{{…}}",
+		"a-" + phValues + "x.y": "a-{{…}}",
+	} {
+		if got := (&Workload{Name: name}).display(); got != want {
+			t.Errorf("display(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -319,6 +319,12 @@ func (e *evaluator) binaryOf(w *Workload) *Binary {
 
 var hintSplitRE = regexp.MustCompile(`[\s/:@"',=\[\]{}]+`)
 
+// display is the workload's name for messages: a part a Helm template computes
+// ({{ .Chart.Name }}, an include) is shown as {{…}}, not as the scanner's placeholder.
+func (w *Workload) display() string {
+	return placeholderRE.ReplaceAllString(w.Name, "{{…}}")
+}
+
 var placeholderRE = regexp.MustCompile(`__(tpl|values|rangekey|rangeitem)__(:[A-Za-z0-9_.-]*)?`)
 
 // hintTokens splits a hint into words that may name a binary; template placeholders
@@ -346,7 +352,7 @@ func (e *evaluator) setNotRead() []checks.Finding {
 			if allowed(e.cfg, m.Name) || e.readByBinary(b.Dir, m.Name) {
 				continue
 			}
-			msg := fmt.Sprintf("%s is set for %s (%s %q), which never reads it", m.Name, b.Dir, kindNoun(m.Kind), w.Name)
+			msg := fmt.Sprintf("%s is set for %s (%s %q), which never reads it", m.Name, b.Dir, kindNoun(m.Kind), w.display())
 			var rel []checks.Location
 			if rs := e.reads[m.Name]; len(rs) > 0 {
 				var others []string
@@ -555,7 +561,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 		if len(missing) > 0 {
 			f := checks.Finding{
 				Rule: "env-missing-in-deploy", File: w.Loc.File, Line: w.Loc.Line,
-				Message:  fmt.Sprintf("%s %q%s cannot be given %s: no env entry, values key or envFrom reference", kindNoun(w.Kind), w.Name, binDesc, strings.Join(missing, ", ")),
+				Message:  fmt.Sprintf("%s %q%s cannot be given %s: no env entry, values key or envFrom reference", kindNoun(w.Kind), w.display(), binDesc, strings.Join(missing, ", ")),
 				Evidence: strings.Join(missing, ", "), Key: w.Name + ":" + strings.Join(missing, ","),
 				Fix: "Expose the variables in the manifest/chart (secrets through secretKeyRef or a mounted Secret).",
 			}
@@ -583,7 +589,7 @@ func (e *evaluator) missingInDeploy(c *checks.Config) []checks.Finding {
 			}
 			out = append(out, checks.Finding{
 				Rule: "env-missing-in-deploy", File: m.Loc.File, Line: m.Loc.Line,
-				Message:  fmt.Sprintf("%s is set %s for %q; pass it through a Secret reference", m.Name, how, w.Name),
+				Message:  fmt.Sprintf("%s is set %s for %q; pass it through a Secret reference", m.Name, how, w.display()),
 				Evidence: m.Name, Key: m.Name + "@" + w.Name + ":literal", Binary: b.Dir,
 				Fix: "Use valueFrom.secretKeyRef (or a mounted Secret file) instead of a literal value.",
 			})
