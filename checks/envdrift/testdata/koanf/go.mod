@@ -11,5 +11,5 @@ require (
 replace (
 	github.com/knadh/koanf => ./stubs/koanf
 	github.com/knadh/koanf/providers/env/v2 => ./stubs/koanfenv2
-	github.com/spf13/viper => ./stubs/viper
+	github.com/spf13/viper => ../drift/stubs/viper
 )

@@ -18,3 +18,4 @@ func AutomaticEnv()                         {}
 func SetEnvKeyReplacer(r *strings.Replacer) {}
 func BindEnv(in ...string) error            { return nil }
 func GetString(key string) string           { return "" }
+func SetDefault(key string, value any)      {}

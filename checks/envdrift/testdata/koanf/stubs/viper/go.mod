@@ -1,3 +1,0 @@
-module github.com/spf13/viper
-
-go 1.26
