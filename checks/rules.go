@@ -129,7 +129,7 @@ var catalogue = []Rule{
 		Help:  "The configuration file has an unknown key or a bad value."},
 	{ID: "go-load", Severity: SeverityWarning, Area: "tool", Priority: "P2",
 		Title: "Go package could not be loaded or type-checked",
-		Help:  "Lint and inventory results for this package are incomplete (confidence lowered)."},
+		Help:  "Lint and inventory results for this package are incomplete (confidence lowered). Also reported at the go.mod of every Go module below the root: verify loads the root's module only (`./...` does not reach nested modules), so their code is not checked; run verify in each module, or exclude the directory."},
 	{ID: "suppression-invalid", Severity: SeverityWarning, Area: "tool", Priority: "P2",
 		Title: "//streamaudit:ignore without a rule or reason",
 		Help:  "Suppressions need a rule ID and a reason: //streamaudit:ignore RULE reason."},

@@ -352,6 +352,24 @@ func (w *Workspace) ownClosure(ctx context.Context, patterns []string) ([]string
 }
 
 // HasGo reports whether the root holds a go.mod.
+// NestedModules returns the directories (root-relative, slash-separated, sorted) below
+// the root that hold a go.mod of their own, among the workspace's files (excludes
+// applied): Go modules that loading the root's module does not reach.
+func (w *Workspace) NestedModules() ([]string, error) {
+	files, err := w.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		if path.Base(f) == "go.mod" && f != "go.mod" {
+			out = append(out, path.Dir(f))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 func (w *Workspace) HasGo() bool {
 	_, err := os.Stat(filepath.Join(w.Root, "go.mod"))
 	return err == nil

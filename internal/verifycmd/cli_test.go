@@ -114,6 +114,53 @@ func TestRepoThatDoesNotTypeCheck(t *testing.T) {
 	}
 }
 
+// Go modules below the root are not loaded with the root's module: each is reported
+// (go-load at its go.mod), with or without a module at the root, instead of a run that
+// reads as clean; an excluded one is not.
+func TestNestedModulesReported(t *testing.T) {
+	mod := func(path string) string { return "module " + path + "\n\ngo 1.26\n" }
+	main := "package main\n\nfunc main() {}\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"no module at the root", map[string]string{
+			"consumer/go.mod": mod("example.com/consumer"), "consumer/main.go": main,
+			"producer/go.mod": mod("example.com/producer"), "producer/main.go": main,
+		}, []string{"consumer/go.mod", "producer/go.mod"}},
+		{"a module at the root and examples", map[string]string{
+			"go.mod": mod("example.com/lib"), "lib.go": "package lib\n",
+			"examples/a/go.mod": mod("example.com/lib/examples/a"), "examples/a/main.go": main,
+			"examples/b/main.go": "package main\n\nfunc main() {}\n", // of the root's module
+		}, []string{"examples/a/go.mod"}},
+		{"excluded", map[string]string{
+			"go.mod": mod("example.com/lib"), "lib.go": "package lib\n",
+			".streamaudit.yaml": "version: 1\nexclude: [\"examples/**\"]\n",
+			"examples/a/go.mod": mod("example.com/lib/examples/a"), "examples/a/main.go": main,
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, code, stderr := verifyJSON(t, writeTree(t, tc.files))
+			if rep == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				if f.Rule == "go-load" {
+					if f.Line != 1 || !strings.Contains(f.Message, "not checked") || !strings.Contains(f.Fix, "verify "+strings.TrimSuffix(f.File, "/go.mod")) {
+						t.Errorf("finding %+v", f)
+					}
+					got = append(got, f.File)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("go-load findings at %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestBrokenGoMod(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"go.mod":  "module example.com/x\n\ngo 1.26\nrequire (\n",
