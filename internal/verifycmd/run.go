@@ -12,8 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/streamaudit/streamaudit/checks"
 	"github.com/streamaudit/streamaudit/checks/cache"
@@ -287,20 +289,37 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 	var suppressed []checks.Suppression
 	ranAny := false
 	ranRules := map[string]bool{}
-	for _, s := range stages {
-		before := len(st.Findings)
-		if err := runStage(ctx, ws, s, st); err != nil {
-			st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", s.Name, err))
+	// Each stage's outcome is merged into st in stage order, so the report is the one a
+	// sequential run gives.
+	merge := func(s checks.Stage, o stageOutcome) {
+		st.Errors = append(st.Errors, o.errors...)
+		if o.err != nil {
+			st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", s.Name, o.err))
 		} else {
 			ranAny = true
 			for _, r := range s.Rules {
 				ranRules[r] = true
 			}
 		}
-		fresh := overrideSeverity(ws.Config, st.Findings[before:])
-		kept, sp := sup.filter(fresh)
+		kept, sp := sup.filter(overrideSeverity(ws.Config, o.findings))
 		suppressed = append(suppressed, sp...)
-		st.Findings = append(st.Findings[:before], kept...)
+		st.Findings = append(st.Findings, kept...)
+	}
+	outcomes := runConcurrently(ctx, ws, stages)
+	for i, s := range stages {
+		if outcomes[i] == nil { // consumes the findings of the others: runs on the merged state
+			before, errs := len(st.Findings), len(st.Errors)
+			err := runStage(ctx, ws, s, st)
+			o := stageOutcome{findings: slices.Clone(st.Findings[before:]), errors: slices.Clone(st.Errors[errs:]), err: err}
+			st.Findings, st.Errors = st.Findings[:before], st.Errors[:errs]
+			merge(s, o)
+			continue
+		}
+		merge(s, *outcomes[i])
+		if i == len(stages)-1 || outcomes[i+1] == nil {
+			// the inventory the concurrent stages built, before a stage that reads st
+			st.Inventory = mergeInventory(outcomes[:i+1])
+		}
 	}
 	if len(stages) == 0 {
 		ranAny = true
@@ -347,6 +366,75 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 		Passed:     passed,
 	}
 	return rep, ranAny
+}
+
+// stageOutcome is what one stage added: findings and errors in order, its inventory
+// (the State it ran on), and the error that stopped it.
+type stageOutcome struct {
+	findings []checks.Finding
+	errors   []string
+	err      error
+	inv      *checks.Inventory
+}
+
+// runConcurrently runs the stages before claims (which consumes their findings) and
+// returns their outcomes by index; claims and the stages after it get nil. lint (the Go
+// load and the analyzers, most of a run) runs in its own goroutine beside the others,
+// which read neither its findings nor its inventory; they run one after the other on a
+// shared State, because rules and dashboards read the metrics stage's inventory. The Go
+// packages are loaded once (Workspace.Packages) and only read afterwards, by both sides.
+func runConcurrently(ctx context.Context, ws *checks.Workspace, stages []checks.Stage) []*stageOutcome {
+	out := make([]*stageOutcome, len(stages))
+	end := len(stages)
+	for i, s := range stages {
+		if s.Name == "claims" {
+			end = i
+			break
+		}
+	}
+	run := func(s checks.Stage, st *checks.State) *stageOutcome {
+		before, errs := len(st.Findings), len(st.Errors)
+		err := runStage(ctx, ws, s, st)
+		return &stageOutcome{findings: st.Findings[before:], errors: st.Errors[errs:], err: err, inv: &st.Inventory}
+	}
+	var wg sync.WaitGroup
+	lint := -1
+	if end > 1 {
+		for i := range end {
+			if stages[i].Name == "lint" {
+				lint = i
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out[i] = run(stages[i], &checks.State{})
+				}()
+			}
+		}
+	}
+	rest := &checks.State{}
+	for i := range end {
+		if i != lint {
+			out[i] = run(stages[i], rest)
+		}
+	}
+	wg.Wait()
+	return out
+}
+
+// mergeInventory joins the inventories the outcomes' States hold (each State once).
+func mergeInventory(outcomes []*stageOutcome) checks.Inventory {
+	var inv checks.Inventory
+	seen := map[*checks.Inventory]bool{}
+	for _, o := range outcomes {
+		if o == nil || seen[o.inv] {
+			continue
+		}
+		seen[o.inv] = true
+		inv.KafkaClients = append(inv.KafkaClients, o.inv.KafkaClients...)
+		inv.Metrics = append(inv.Metrics, o.inv.Metrics...)
+		inv.Env = append(inv.Env, o.inv.Env...)
+	}
+	return inv
 }
 
 func runStage(ctx context.Context, ws *checks.Workspace, s checks.Stage, st *checks.State) (err error) {
