@@ -34,7 +34,12 @@ func TestShortSoak(t *testing.T) {
 	}
 	o := Options{Root: filepath.Join("..", ".."), OutDir: out, Duration: d, Brokers: os.Getenv("SOAK_BROKERS"), Log: testLog{t},
 		Targets: splitList(os.Getenv("SOAK_TARGETS")), Scenarios: splitList(os.Getenv("SOAK_SCENARIOS"))}.Defaults()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute+8*d)
+	// A bound for a hung run, not a speed goal: image builds and start-up, then every
+	// target x scenario run for d plus its warm-up, recovery and read-back phases. (It was
+	// 15m+8d: the full make soak, 10 runs of 10 minutes that take about 12.5 each, hit it
+	// after 95 minutes, in the middle of the second target.)
+	runs := time.Duration(len(o.Targets) * len(o.Scenarios))
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute+runs*(d+d/2+3*time.Minute))
 	defer cancel()
 	results, err := RunAll(ctx, o)
 	if errors.Is(err, ErrNoEngine) {
