@@ -308,11 +308,7 @@ func runStages(ctx context.Context, ws *checks.Workspace, stages []checks.Stage,
 	outcomes := runConcurrently(ctx, ws, stages)
 	for i, s := range stages {
 		if outcomes[i] == nil { // consumes the findings of the others: runs on the merged state
-			before, errs := len(st.Findings), len(st.Errors)
-			err := runStage(ctx, ws, s, st)
-			o := stageOutcome{findings: slices.Clone(st.Findings[before:]), errors: slices.Clone(st.Errors[errs:]), err: err}
-			st.Findings, st.Errors = st.Findings[:before], st.Errors[:errs]
-			merge(s, o)
+			merge(s, *runCaptured(ctx, ws, s, st))
 			continue
 		}
 		merge(s, *outcomes[i])
@@ -392,11 +388,6 @@ func runConcurrently(ctx context.Context, ws *checks.Workspace, stages []checks.
 			break
 		}
 	}
-	run := func(s checks.Stage, st *checks.State) *stageOutcome {
-		before, errs := len(st.Findings), len(st.Errors)
-		err := runStage(ctx, ws, s, st)
-		return &stageOutcome{findings: st.Findings[before:], errors: st.Errors[errs:], err: err, inv: &st.Inventory}
-	}
 	var wg sync.WaitGroup
 	lint := -1
 	if end > 1 {
@@ -406,7 +397,7 @@ func runConcurrently(ctx context.Context, ws *checks.Workspace, stages []checks.
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					out[i] = run(stages[i], &checks.State{})
+					out[i] = runCaptured(ctx, ws, stages[i], &checks.State{})
 				}()
 			}
 		}
@@ -414,11 +405,22 @@ func runConcurrently(ctx context.Context, ws *checks.Workspace, stages []checks.
 	rest := &checks.State{}
 	for i := range end {
 		if i != lint {
-			out[i] = run(stages[i], rest)
+			out[i] = runCaptured(ctx, ws, stages[i], rest)
 		}
 	}
 	wg.Wait()
 	return out
+}
+
+// runCaptured runs s on st and takes what it added back out: its findings and errors
+// move to the outcome (st keeps what it had before; its inventory stays, for the stages
+// after s that read it).
+func runCaptured(ctx context.Context, ws *checks.Workspace, s checks.Stage, st *checks.State) *stageOutcome {
+	before, errs := len(st.Findings), len(st.Errors)
+	err := runStage(ctx, ws, s, st)
+	o := &stageOutcome{findings: slices.Clone(st.Findings[before:]), errors: slices.Clone(st.Errors[errs:]), err: err, inv: &st.Inventory}
+	st.Findings, st.Errors = st.Findings[:before], st.Errors[:errs]
+	return o
 }
 
 // mergeInventory joins the inventories the outcomes' States hold (each State once).

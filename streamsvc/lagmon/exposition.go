@@ -60,8 +60,8 @@ func (e *Exposition) AppendText(dst []byte, ends []int) ([]byte, []int, error) {
 		dst = append(dst, f.header...)
 		n := 0
 		for i := range order {
-			x, ok := f.value(&vals[i])
-			if !ok || order[i].bad {
+			x, ok := f.exported(&order[i], &vals[i])
+			if !ok {
 				continue
 			}
 			dst = append(dst, f.name...)
@@ -99,7 +99,7 @@ func (e *Exposition) AppendProto(dst []byte, ends []int) ([]byte, []int, error) 
 		// A message's length precedes it: size the family first.
 		size, n := len(f.pbHeader), 0
 		for i := range order {
-			if _, ok := f.value(&vals[i]); ok && !order[i].bad {
+			if _, ok := f.exported(&order[i], &vals[i]); ok {
 				ml := len(order[i].pb) + pbGaugeLen
 				size += 1 + protowire.SizeVarint(uint64(ml)) + ml
 				n++
@@ -109,8 +109,8 @@ func (e *Exposition) AppendProto(dst []byte, ends []int) ([]byte, []int, error) 
 			dst = protowire.AppendVarint(dst, uint64(size))
 			dst = append(dst, f.pbHeader...)
 			for i := range order {
-				x, ok := f.value(&vals[i])
-				if !ok || order[i].bad {
+				x, ok := f.exported(&order[i], &vals[i])
+				if !ok {
 					continue
 				}
 				// MetricFamily.metric (4): Metric{label (1) x2, gauge (2): Gauge{value (1): double}}.
@@ -126,6 +126,14 @@ func (e *Exposition) AppendProto(dst []byte, ends []int) ([]byte, []int, error) 
 		ends = append(ends, len(dst))
 	}
 	return dst, ends, m.scrape.bad
+}
+
+// exported is f's value for entry e with values v, and whether the series is served: the
+// partition has the value and its topic can be a label value (text, protobuf and dto
+// alike).
+func (f *partFamily) exported(e *scrapeEntry, v *values) (int64, bool) {
+	x, ok := f.value(v)
+	return x, ok && !e.bad
 }
 
 // pbGaugeLen is the size of Metric.gauge holding a Gauge with its value: tag, length,
@@ -157,7 +165,7 @@ func (e *Exposition) Gather() ([]*dto.MetricFamily, error) {
 	var counts [len(partFamilies)]int
 	for fi := range partFamilies {
 		for i := range order {
-			if _, ok := partFamilies[fi].value(&vals[i]); ok && !order[i].bad {
+			if _, ok := partFamilies[fi].exported(&order[i], &vals[i]); ok {
 				counts[fi]++
 			}
 		}
@@ -176,8 +184,8 @@ func (e *Exposition) Gather() ([]*dto.MetricFamily, error) {
 		}
 		first := k
 		for i := range order {
-			x, ok := f.value(&vals[i])
-			if !ok || order[i].bad {
+			x, ok := f.exported(&order[i], &vals[i])
+			if !ok {
 				continue
 			}
 			floats[k] = f.float(x)
